@@ -1,0 +1,1158 @@
+"""Run the sla-monitor benchmarks and write a Markdown table (see bench/README.md).
+
+    python -m bench.run                      # the full suite at SPEC §9 scale (about an hour)
+    python -m bench.run --quick              # a small version, well under two minutes
+    python -m bench.run --sizes 10000 100000 --import-events 200000 --runs 3
+
+Every timing is the median of `--runs` runs; every reference is measured in this process, on
+the same data, in the same run. Progress goes to standard error; the table to `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import queue
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy import create_engine, text, update
+from sqlalchemy.engine import make_url
+
+from sla_monitor.clock import ClockEvent, record, trace
+from sla_monitor.config import SlaConfig, load_config
+from sla_monitor.engine import Claim
+from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.evaluation import evaluate
+from sla_monitor.store.db import make_engine, session_scope, upgrade
+from sla_monitor.store.tables import GoalRow
+from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.views import daily_report, default_report_as_of
+
+from . import reference, workload
+from .processes import BenchError, run_measured, sla_env, start_serve
+from .workload import END_DATE, Workload, claims_for_events, end_instant, fill_store, write_events
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DEFAULT_POSTGRES = os.environ.get(
+    "SLA_MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+GROUPS = ("deadlines", "import", "http", "evaluation", "report")
+TOKEN = "bench-token"
+MB = 1024  # kB in a MB (RSS figures are in MiB)
+NA = "—"
+
+
+# --------------------------------------------------------------------------- plan and output
+
+
+@dataclass
+class Plan:
+    quick: bool
+    runs: int
+    sizes: list[int]  # claims in the stores: evaluation (open), report and /metrics (history)
+    import_events: int
+    http_events: int
+    http_clients: int
+    http_batch: int
+    deadline_goals: int
+    materialise_claims: int
+    scrapes: int
+    scrape_pause: float
+    backends: list[str]
+    groups: list[str]
+    seed: int
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    quick = bool(args.quick)
+    sizes = args.sizes or ([1_000, 10_000] if quick else [100_000, 1_000_000])
+    return Plan(
+        quick=quick,
+        runs=args.runs or (1 if quick else 3),
+        sizes=sorted(set(sizes)),
+        import_events=args.import_events or (20_000 if quick else 1_000_000),
+        http_events=args.http_events or (5_000 if quick else 200_000),
+        http_clients=args.clients,
+        http_batch=500,
+        deadline_goals=args.deadline_goals or (20_000 if quick else 1_000_000),
+        materialise_claims=args.materialise_claims or (2_000 if quick else 100_000),
+        scrapes=args.scrapes or (50 if quick else 200),
+        scrape_pause=0.01 if quick else 0.05,
+        backends=[b for b in ("sqlite", "postgresql") if b in args.backends],
+        groups=[g for g in GROUPS if g not in (args.skip or [])],
+        seed=args.seed,
+    )
+
+
+@dataclass
+class Row:
+    benchmark: str
+    figure: str
+    target: str = NA
+    reference: str = NA
+    ratio: str = NA
+    met: str = NA
+
+
+SECTIONS = (
+    ("deadline", "goal materialisation"),
+    ("`sla-monitor import` of", "import:"),
+    ("HTTP ingest",),
+    ("evaluation",),
+    ("`daily_report`", "report / metrics"),
+    ("`/metrics`",),
+)
+
+
+def section(row: Row) -> int:
+    """Where a row goes in the table: by benchmark, memory figures last."""
+    if "peak RSS" in row.benchmark:
+        return len(SECTIONS)
+    for index, prefixes in enumerate(SECTIONS):
+        if row.benchmark.startswith(prefixes):
+            return index
+    return len(SECTIONS) + 1
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def rate(count: float, seconds: float, unit: str) -> str:
+    return f"{count / seconds:,.0f} {unit}/s" if seconds > 0 else f"∞ {unit}/s"
+
+
+def secs(value: float) -> str:
+    return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f} ms"
+
+
+def yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+# --------------------------------------------------------------------------- stores
+
+
+@dataclass
+class Store:
+    backend: str
+    url: str
+    schema: str | None = None
+
+
+class Stores:
+    """Fresh databases: a SQLite file in the work folder, or a PostgreSQL schema."""
+
+    def __init__(self, work: Path, postgres_url: str | None):
+        self.work = work
+        self.postgres_url = postgres_url
+        self.postgres_problem: str | None = None
+        self.postgres_version: str | None = None
+        if postgres_url is None:
+            self.postgres_problem = "disabled (--backends)"
+            return
+        try:
+            probe = create_engine(postgres_url, connect_args={"connect_timeout": 3})
+            with probe.connect() as connection:
+                self.postgres_version = str(
+                    connection.execute(text("SHOW server_version")).scalar()
+                )
+            probe.dispose()
+        except Exception as exc:  # any failure to connect means: skip PostgreSQL
+            self.postgres_problem = f"unreachable at {postgres_url}: {exc}".splitlines()[0]
+
+    def available(self, backend: str) -> bool:
+        return backend == "sqlite" or self.postgres_problem is None
+
+    @contextmanager
+    def fresh(self, backend: str, name: str) -> Iterator[Store]:
+        if backend == "sqlite":
+            path = self.work / f"{name}-{uuid.uuid4().hex[:6]}.db"
+            try:
+                yield Store(backend, f"sqlite:///{path}")
+            finally:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        assert self.postgres_url is not None
+        schema = f"bench_{name}_{uuid.uuid4().hex[:8]}".lower()
+        admin = create_engine(self.postgres_url)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in self.postgres_url else "?"
+        try:
+            yield Store(
+                backend, f"{self.postgres_url}{sep}options=-csearch_path%3D{schema}", schema
+            )
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    def conninfo(self) -> str:
+        """The PostgreSQL URL for psycopg itself (no SQLAlchemy driver name)."""
+        assert self.postgres_url is not None
+        return make_url(self.postgres_url).set(drivername="postgresql").render_as_string(False)
+
+
+def migrated(url: str) -> DbEngine:
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+@dataclass
+class Suite:
+    plan: Plan
+    work: Path
+    config_dir: Path
+    config: SlaConfig
+    sla: SlaEngine
+    stores: Stores
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # the service misbehaved under load
+    import_rates: dict[str, float] = field(default_factory=dict)
+    import_file: Path | None = None
+    code_at_start: str = ""
+    import_lines: int = 0
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        log(f"  {row.benchmark}: {row.figure} (reference {row.reference}, ratio {row.ratio})")
+
+    @contextmanager
+    def guard(self, name: str) -> Iterator[None]:
+        """A failing benchmark becomes an error row; the others still run."""
+        log(f"{name} ...")
+        started = time.perf_counter()
+        try:
+            yield
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            self.errors.append(f"{name}: {detail}")
+            self.rows.append(Row(name, f"error: {detail}"))
+            log(f"{name} FAILED: {detail}\n{traceback.format_exc()}")
+        else:
+            log(f"{name} done in {time.perf_counter() - started:.1f} s")
+
+    def skipped(self, name: str, backend: str) -> bool:
+        if self.stores.available(backend):
+            return False
+        self.rows.append(Row(name, f"skipped: PostgreSQL {self.stores.postgres_problem}"))
+        return True
+
+    # ----------------------------------------------------------------- deadlines
+
+    def deadlines(self) -> None:
+        plan = self.plan
+        goal = next(g for p in self.config.policies for g in p.goals)
+        name = f"deadline computation, {plan.deadline_goals:,} goals"
+        with self.guard(name):
+            if goal.target.unit != "working_days":
+                raise BenchError(f"goal {goal.id!r} is not in working days: no day-by-day walk")
+            rng = random.Random(plan.seed)
+            zones = sorted({b.timezone for b in self.config.branches.values()})
+            low = parse_rfc3339("2024-01-01T00:00:00+07:00")
+            high = parse_rfc3339("2027-12-31T00:00:00+07:00")
+            starts: dict[str, list[int]] = {z: [] for z in zones}
+            for _ in range(plan.deadline_goals):
+                starts[zones[rng.randrange(len(zones))]].append(rng.randrange(low, high))
+            unit, calendar, target = goal.target.unit, goal.calendar, goal.target.micros
+            build, times = timed(
+                lambda: {
+                    z: self.sla.calendars.working_time(unit, calendar, ZoneInfo(z)) for z in zones
+                }
+            )
+            naive = reference.DayByDay(self.config.calendars[calendar])
+
+            def real() -> dict[str, list[int]]:
+                out = {}
+                for zone, values in starts.items():
+                    w = times[zone]
+                    count_from, advance, deadline = w.count_from, w.advance, w.deadline
+                    out[zone] = [deadline(advance(count_from(s), target)) for s in values]
+                return out
+
+            def walk() -> dict[str, list[int]]:
+                out = {}
+                for zone, values in starts.items():
+                    info, days = ZoneInfo(zone), goal.target.amount
+                    out[zone] = [naive.deadline(s, info, days) for s in values]
+                return out
+
+            real_runs, walk_runs = [], []
+            real_out: dict[str, list[int]] = {}
+            walk_out: dict[str, list[int]] = {}
+            for run in range(plan.runs):
+                seconds, real_out = timed(real)
+                real_runs.append(seconds)
+                seconds, walk_out = timed(walk)
+                walk_runs.append(seconds)
+                log(f"  run {run + 1}: calendar {real_runs[-1]:.2f} s, walk {walk_runs[-1]:.2f} s")
+            differing = sum(
+                a != b for z in zones for a, b in zip(real_out[z], walk_out[z], strict=True)
+            )
+            # The expression timed above is what the clock stores: check it on a sample.
+            sample = [(z, i, s) for z in zones for i, s in enumerate(starts[z][:300])]
+            stored = sum(
+                record(
+                    goal, trace(goal, [ClockEvent("e", "documents_completed", s)]), times[z]
+                ).due_at
+                != real_out[z][i]
+                for z, i, s in sample
+            )
+            real_rate = plan.deadline_goals / median(real_runs)
+            walk_rate = plan.deadline_goals / median(walk_runs)
+            factor = real_rate / walk_rate
+            ok = real_rate >= 500_000 and factor >= 50 and differing == 0 and stored == 0
+            self.add(
+                Row(
+                    name,
+                    f"{real_rate:,.0f} goals/s ({secs(median(real_runs))})",
+                    "≥ 500,000 goals/s and ≥ 50x reference",
+                    f"day-by-day walk: {walk_rate:,.0f} goals/s",
+                    f"{factor:.1f}x",
+                    yes(ok),
+                )
+            )
+            self.notes.append(
+                f"Deadlines: `count_from` → `advance(target)` → `deadline` of the built "
+                f"`WorkingTime` per zone ({', '.join(zones)}), starts uniform over 2024-2027; "
+                f"building the calendars once took {build:.2f} s (not timed). The walk and the "
+                f"calendar differ on {differing} of {plan.deadline_goals:,} goals; "
+                f"`clock.record` differs from the timed expression on {stored} of {len(sample)}."
+            )
+            if differing or stored:
+                raise BenchError(f"{differing + stored} deadlines differ from the reference")
+
+        name = f"goal materialisation (`Engine.records`), {plan.materialise_claims:,} claims"
+        with self.guard(name):
+            claims = self._claims_with_history(plan.materialise_claims)
+            records = self.sla.records
+            runs = [
+                timed(lambda: [records(c, evs) for c, evs in claims])[0] for _ in range(plan.runs)
+            ]
+            goals = sum(len(records(c, evs)[1]) for c, evs in claims)
+            events = sum(len(e) for _, e in claims)
+            self.add(
+                Row(
+                    f"{name} ({events / max(1, len(claims)):.1f} events, "
+                    f"{goals / max(1, len(claims)):.2f} goals a claim)",
+                    f"{rate(len(claims), median(runs), 'claims')} ({secs(median(runs))})",
+                )
+            )
+
+    def _claims_with_history(self, count: int) -> list[tuple[Claim, list[ClockEvent]]]:
+        load = Workload(count, seed=self.plan.seed, prefix="MAT")
+        events: dict[str, list[ClockEvent]] = {}
+        claims: dict[str, Claim] = {}
+        seen: set[str] = set()
+        for e in workload.events(self.config, load):
+            if e["event_id"] in seen:
+                continue
+            seen.add(e["event_id"])
+            at = parse_rfc3339(e["occurred_at"])
+            events.setdefault(e["claim_id"], []).append(ClockEvent(e["event_id"], e["type"], at))
+            if e["type"] == "submitted":
+                claims[e["claim_id"]] = Claim(e["claim_id"], e["channel"], e["branch_code"], at)
+        return [(c, events[i]) for i, c in claims.items()]
+
+    # ----------------------------------------------------------------- import
+
+    def prepare_import_file(self) -> Path:
+        if self.import_file is None:
+            path = self.work / "import.jsonl"
+            stats = workload.Stats()
+            needed = max(
+                self.plan.import_events if "import" in self.plan.groups else 0,
+                self.plan.http_events if "http" in self.plan.groups else 0,
+            )
+            load = Workload(claims_for_events(needed), seed=self.plan.seed)
+            self.import_lines = write_events(path, self.config, load, limit=needed, stats=stats)
+            self.import_file = path
+            self.notes.append(
+                f"Import file: the first {self.import_lines:,} deliveries of "
+                f"{load.describe()} ({stats.events_per_claim():.1f} events a claim, "
+                f"{path.stat().st_size / 1e6:.0f} MB of JSONL)."
+            )
+        return self.import_file
+
+    def _import_command(self, url: str, path: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "sla_monitor",
+            "--database-url",
+            url,
+            "--config-dir",
+            str(self.config_dir),
+            "import",
+            str(path),
+        ]
+
+    def _import_once(self, backend: str, path: Path, expected: int) -> tuple[float, int]:
+        with self.stores.fresh(backend, "import") as store:
+            migrated(store.url).dispose()
+            done = run_measured(
+                self._import_command(store.url, path),
+                env=sla_env(store.url, self.config_dir),
+                cwd=self.work,
+                timeout=7200,
+                marker="sla_monitor",
+            )
+        if done.returncode != 0:
+            raise BenchError(
+                f"sla-monitor import exited {done.returncode}: {(done.stdout + done.stderr)[-500:]}"
+            )
+        found = re.search(r"accepted (\d+), duplicates (\d+), rejected (\d+)", done.stdout)
+        if not found or sum(int(n) for n in found.groups()) != expected:
+            raise BenchError(f"sla-monitor import did not count {expected} lines: {done.stdout!r}")
+        return done.seconds, done.max_rss_kb
+
+    def imports(self) -> None:
+        plan = self.plan
+        with self.guard("import: prepare the event file"):
+            path = self.prepare_import_file()
+        if self.import_file is None:
+            return
+        n = self.import_lines
+        one = self.work / "one.jsonl"
+        with path.open("rb") as source:
+            one.write_bytes(source.readline())
+        startup: dict[str, float] = {}
+        for backend in plan.backends:
+            label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+            name = f"`sla-monitor import` of {n:,} events, {label}"
+            if self.skipped(name, backend):
+                continue
+            with self.guard(name):
+                startup[backend] = self._import_once(backend, one, 1)[0]
+                runs, rss = [], []
+                for run in range(plan.runs):
+                    seconds, peak = self._import_once(backend, path, n)
+                    runs.append(seconds)
+                    rss.append(peak)
+                    log(f"  run {run + 1}: {seconds:.1f} s, peak RSS {peak / MB:.0f} MB")
+                figure = median(runs)
+                self.import_rates[backend] = n / figure
+                warm = figure - startup[backend]
+                shown = f"{rate(n, figure, 'events')} ({secs(figure)}"
+                if warm > 0:
+                    shown += f"; {rate(n, warm, 'events')} without start-up)"
+                else:
+                    shown += ")"
+                if backend == "sqlite":
+                    refs = []
+                    for _ in range(plan.runs):
+                        raw_db = self.work / f"raw-{uuid.uuid4().hex[:6]}.db"
+                        try:
+                            refs.append(reference.raw_sqlite(path, raw_db)[1])
+                        finally:
+                            for suffix in ("", "-wal", "-shm"):
+                                Path(f"{raw_db}{suffix}").unlink(missing_ok=True)
+                    raw_rate = n / median(refs)
+                    share = (n / figure) / raw_rate
+                    self.add(
+                        Row(
+                            name,
+                            shown,
+                            "≥ 50,000 events/s and ≥ 30% of reference",
+                            f"raw `executemany`: {raw_rate:,.0f} rows/s",
+                            f"{share:.1%}",
+                            yes(n / figure >= 50_000 and share >= 0.30),
+                        )
+                    )
+                else:
+                    many, copy = [], []
+                    for _ in range(plan.runs):
+                        with self.stores.fresh(backend, "raw") as store:
+                            assert store.schema is not None
+                            many.append(
+                                reference.raw_postgres_executemany(
+                                    path, self.stores.conninfo(), store.schema
+                                )[1]
+                            )
+                        with self.stores.fresh(backend, "copy") as store:
+                            assert store.schema is not None
+                            copy.append(
+                                reference.raw_postgres_copy(
+                                    path, self.stores.conninfo(), store.schema
+                                )[1]
+                            )
+                    many_rate, copy_rate = n / median(many), n / median(copy)
+                    share = (n / figure) / many_rate
+                    self.add(
+                        Row(
+                            name,
+                            shown,
+                            "≥ 30% of reference",
+                            f"raw `executemany`: {many_rate:,.0f} rows/s",
+                            f"{share:.1%}",
+                            yes(share >= 0.30),
+                        )
+                    )
+                    self.add(
+                        Row(
+                            f"{name}, against COPY",
+                            f"{rate(n, figure, 'events')}",
+                            NA,
+                            f"raw `COPY`: {copy_rate:,.0f} rows/s",
+                            f"{(n / figure) / copy_rate:.1%}",
+                        )
+                    )
+                self.add(
+                    Row(
+                        f"`sla-monitor import` peak RSS, {label}",
+                        f"{median(rss) / MB:.0f} MB (max {max(rss) / MB:.0f} MB)",
+                        "< 500 MB",
+                        ratio=NA,
+                        met=yes(max(rss) < 500 * MB),
+                    )
+                )
+        if startup:
+            self.notes.append(
+                "Import: a subprocess `python -m sla_monitor import FILE` into a fresh, migrated "
+                "database, timed from start to exit (start-up included: importing one event takes "
+                + ", ".join(f"{secs(s)} on {b}" for b, s in startup.items())
+                + "); peak RSS: its VmHWM, sampled every 20 ms. References: the same lines JSON-decoded and "
+                "inserted into a plain table with the same columns (no index, no claims or "
+                "goals), 5,000 rows a transaction, SQLite with WAL and synchronous=FULL as "
+                "sla-monitor runs it."
+            )
+
+    # ----------------------------------------------------------------- HTTP ingest
+
+    def http(self) -> None:
+        plan = self.plan
+        with self.guard("HTTP ingest: prepare the batches"):
+            path = self.prepare_import_file()
+            events: list[dict[str, Any]] = []
+            with path.open("rb") as source:
+                for line in source:
+                    if len(events) >= plan.http_events:
+                        break
+                    events.append(json.loads(line))
+            bodies = [
+                json.dumps({"events": events[i : i + plan.http_batch]}).encode()
+                for i in range(0, len(events), plan.http_batch)
+            ]
+        if not events:
+            return
+        for backend in plan.backends:
+            label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+            name = (
+                f"HTTP ingest of {len(events):,} events, {label}, "
+                f"{plan.http_clients} clients x batches of {plan.http_batch}"
+            )
+            if self.skipped(name, backend):
+                continue
+            with self.guard(name):
+                rates, peaks, retries, failures = [], [], 0, []
+                for run in range(plan.runs):
+                    posted = self._http_once(backend, bodies)
+                    stored = posted.counted + posted.failed_events
+                    if stored != len(events):
+                        raise BenchError(f"the server counted {stored} of {len(events)} events")
+                    rates.append(posted.counted / posted.seconds)
+                    peaks.append(posted.peak_kb)
+                    retries += posted.retried
+                    failures += posted.errors
+                    log(
+                        f"  run {run + 1}: {posted.seconds:.1f} s, {posted.retried} retried, "
+                        f"{len(posted.errors)} failed batches"
+                    )
+                figure = median(rates)
+                imported = self.import_rates.get(backend)
+                shown = f"{figure:,.0f} events/s ({secs(len(events) / figure)})"
+                if failures:
+                    shown += f"; {len(failures)} of {len(bodies) * plan.runs} batches failed"
+                self.add(
+                    Row(
+                        name,
+                        shown,
+                        "≥ 10,000 events/s, no failed batch",
+                        f"import: {imported:,.0f} events/s" if imported else "import: not measured",
+                        f"{figure / imported:.2f}x" if imported else NA,
+                        yes(figure >= 10_000 and not failures),
+                    )
+                )
+                self.notes.append(
+                    f"HTTP ingest, {label}: a real `sla-monitor serve` (evaluation every 30 s), "
+                    f"{plan.http_clients} httpx clients posting pre-encoded batches (events/s "
+                    f"counts the events of the batches answered 200); {retries} batches answered "
+                    f"503 and were retried; serve peak RSS {max(peaks) / MB:.0f} MB."
+                )
+                if failures:
+                    self.findings.append(
+                        f"HTTP ingest, {label}: {len(failures)} of {len(bodies) * plan.runs} "
+                        f"batches failed; first: {failures[0]}. (About 1% of events are delivered "
+                        "twice; when the two copies are in batches posted at the same time, the "
+                        "second insert hits the unique event_id.)"
+                    )
+
+    def _http_once(self, backend: str, bodies: list[bytes]) -> Posted:
+        with self.stores.fresh(backend, "http") as store:
+            migrated(store.url).dispose()
+            serve = start_serve(
+                database_url=store.url,
+                config_dir=self.config_dir,
+                cwd=self.work,
+                token=TOKEN,
+                interval=30,
+            )
+            try:
+                serve.wait_ready(timeout=120)
+                posted = post_all(serve.base_url, bodies, self.plan.http_clients)
+                posted.peak_kb = serve.rss_kb()[1]
+                if posted.errors:  # the server's own words: the last error line of its log
+                    said = [ln for ln in serve.output(200_000).splitlines() if "Error:" in ln]
+                    if said:
+                        posted.errors[0] += f" (serve log: {said[-1].strip()[:300]})"
+            finally:
+                serve.stop()
+        return posted
+
+    # ----------------------------------------------------------------- evaluation
+
+    def evaluation(self) -> None:
+        plan = self.plan
+        end = end_instant()
+        for backend in plan.backends:
+            label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+            measured: dict[int, tuple[float, float, int, int]] = {}
+            for size in plan.sizes:
+                name = f"evaluation, {size:,} open claims, {label}"
+                if self.skipped(name, backend):
+                    break
+                with self.guard(name):
+                    measured[size] = self._evaluate_size(backend, label, size, end)
+                    steady, midnight, breaches, open_goals = measured[size]
+                    smallest = min(measured)
+                    base = measured[smallest]
+                    growth = NA
+                    ref = NA
+                    if size != smallest:
+                        ref = f"{smallest:,} open claims: {secs(base[0])}"
+                        growth = f"x{steady / base[0]:.1f} for x{size / smallest:g} claims"
+                    self.add(
+                        Row(
+                            f"{name} (steady state, {open_goals:,} open goals)",
+                            secs(steady),
+                            "< 2 s",
+                            ref,
+                            growth,
+                            yes(steady < 2),
+                        )
+                    )
+                    ref = NA
+                    growth = NA
+                    if size != smallest:
+                        ref = f"{smallest:,} open claims: {secs(base[1])}"
+                        growth = f"x{midnight / base[1]:.1f} for x{size / smallest:g} claims"
+                    self.add(
+                        Row(
+                            f"{name} (across a deadline midnight: records {breaches:,} breaches)",
+                            secs(midnight),
+                            "< 2 s",
+                            ref,
+                            growth,
+                            yes(midnight < 2),
+                        )
+                    )
+
+    def _evaluate_size(
+        self, backend: str, label: str, size: int, end: int
+    ) -> tuple[float, float, int, int]:
+        plan = self.plan
+        load = Workload(size, seed=plan.seed, days=12, open_only=True, prefix="OPEN")
+        with self.stores.fresh(backend, f"open{size}") as store:
+            db = migrated(store.url)
+            try:
+                fill = fill_store(db=db, sla=self.sla, workload=load, progress=log)
+                self.notes.append(f"Evaluation store, {label}: {fill.describe()}.")
+                evaluate(db=db, now=end)  # what the load left: nothing, it was materialised at end
+                steady = []
+                open_goals = 0
+                for run in range(plan.runs):
+                    seconds, result = timed(
+                        lambda r=run: evaluate(db=db, now=end + (r + 1) * 30_000_000)
+                    )
+                    steady.append(seconds)
+                    open_goals = result.open_goals
+                # The first evaluation after the next local midnights: every deadline of the day
+                # passes at once. Between runs the recorded breaches are cleared again.
+                after = end + 86_400_000_000
+                midnight, breaches = [], 0
+                for run in range(plan.runs):
+                    seconds, result = timed(lambda: evaluate(db=db, now=after))
+                    midnight.append(seconds)
+                    breaches = result.breaches_recorded
+                    if run < plan.runs - 1:
+                        clear_breaches(db, after)
+                log(
+                    f"  {size:,} open claims: steady {median(steady):.2f} s, midnight "
+                    f"{median(midnight):.2f} s ({breaches:,} breaches)"
+                )
+                return median(steady), median(midnight), breaches, open_goals
+            finally:
+                db.dispose()
+
+    # ----------------------------------------------------------------- report and /metrics
+
+    def report(self) -> None:
+        plan = self.plan
+        sizes = sorted({plan.sizes[0], plan.sizes[-1]})
+        for backend in plan.backends:
+            label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+            reports: dict[tuple[int, str], float] = {}
+            scrapes: dict[int, float] = {}
+            for size in sizes:
+                name = f"report / metrics, {size:,} claims stored, {label}"
+                if self.skipped(name, backend):
+                    break
+                with self.guard(name):
+                    self._history_size(backend, label, size, reports, scrapes)
+
+    def _history_size(
+        self,
+        backend: str,
+        label: str,
+        size: int,
+        reports: dict[tuple[int, str], float],
+        scrapes: dict[int, float],
+    ) -> None:
+        plan = self.plan
+        load = Workload(size, seed=plan.seed, prefix="HIST")
+        end = end_instant()
+        smallest = plan.sizes[0]
+        with self.stores.fresh(backend, f"hist{size}") as store:
+            db = migrated(store.url)
+            try:
+                fill = fill_store(db=db, sla=self.sla, workload=load, progress=log)
+                self.notes.append(f"Report store, {label}: {fill.describe()}.")
+                days = (
+                    ("the last day", END_DATE - timedelta(days=1)),
+                    ("a day 10 days back", END_DATE - timedelta(days=11)),
+                )
+                for what, day in days:
+                    as_of = default_report_as_of(self.sla, day, end)
+                    runs = []
+                    report = None
+                    for _ in range(plan.runs):
+                        with session_scope(db) as session:
+                            seconds, report = timed(
+                                lambda s=session, d=day, a=as_of: daily_report(
+                                    session=s, sla=self.sla, day=d, as_of=a
+                                )
+                            )
+                        runs.append(seconds)
+                    assert report is not None
+                    figure = median(runs)
+                    reports[(size, what)] = figure
+                    closed = sum(r.closed for r in report.summary)
+                    ref, growth = NA, NA
+                    if size != smallest and (smallest, what) in reports:
+                        base = reports[(smallest, what)]
+                        ref = f"{smallest:,} claims: {secs(base)}"
+                        growth = f"x{figure / base:.1f} for x{size / smallest:g} claims"
+                    self.add(
+                        Row(
+                            f"`daily_report` for {what} ({day}), {size:,} claims stored, {label} "
+                            f"({closed:,} closed, {len(report.breaches):,} breaches)",
+                            secs(figure),
+                            "< 1 s",
+                            ref,
+                            growth,
+                            yes(figure < 1),
+                        )
+                    )
+            finally:
+                db.dispose()
+            self._metrics(store.url, label, size, scrapes)
+
+    def _metrics(self, url: str, label: str, size: int, scrapes: dict[int, float]) -> None:
+        plan = self.plan
+        serve = start_serve(
+            database_url=url, config_dir=self.config_dir, cwd=self.work, token=TOKEN, interval=5
+        )
+        try:
+            ready = serve.wait_ready(timeout=max(120.0, size / 500))
+            latencies: list[float] = []
+            body = b""
+            with httpx.Client(base_url=serve.base_url, timeout=30.0) as client:
+                for _ in range(3):  # warm-up
+                    client.get("/metrics")
+                for _ in range(plan.scrapes):
+                    started = time.perf_counter()
+                    response = client.get("/metrics")
+                    latencies.append(time.perf_counter() - started)
+                    if response.status_code != 200 or b"sla_open_claims" not in response.content:
+                        raise BenchError(f"/metrics answered {response.status_code}")
+                    body = response.content
+                    time.sleep(plan.scrape_pause)
+            current, peak = serve.rss_kb()
+        finally:
+            serve.stop()
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        scrapes[size] = p99
+        smallest = min(scrapes)
+        ref, growth = NA, NA
+        if size != smallest:
+            ref = f"{smallest:,} claims: p99 {ms(scrapes[smallest])}"
+            growth = f"x{p99 / scrapes[smallest]:.2f} for x{size / smallest:g} claims"
+        self.add(
+            Row(
+                f"`/metrics` scrape, {size:,} claims stored, {label} ({plan.scrapes} scrapes)",
+                f"p50 {ms(p50)}, p99 {ms(p99)}",
+                "p99 < 50 ms, independent of claims stored",
+                ref,
+                growth,
+                yes(p99 < 0.050),
+            )
+        )
+        self.add(
+            Row(
+                f"`sla-monitor serve` peak RSS, {size:,} claims stored, {label}",
+                f"{peak / MB:.0f} MB (now {current / MB:.0f} MB)",
+                "< 500 MB",
+                met=yes(peak < 500 * MB),
+            )
+        )
+        series = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
+        self.notes.append(
+            f"/metrics, {label}, {size:,} claims: serve (evaluation every 5 s) was ready after "
+            f"{ready:.1f} s (its first evaluation, at the wall clock, records every passed "
+            f"deadline); then {plan.scrapes} sequential scrapes {plan.scrape_pause * 1000:.0f} ms "
+            f"apart, so some overlap an evaluation; {series:,} series, {len(body) / 1e6:.1f} MB."
+        )
+
+
+def clear_breaches(db: DbEngine, recorded_at: int) -> None:
+    """Undo an evaluation's breach recording, so the next run does the same work."""
+    goals = GoalRow.__table__  # type: ignore[attr-defined]
+    with session_scope(db) as session:
+        session.execute(
+            update(goals)
+            .where(goals.c.breach_recorded_at == recorded_at)
+            .values(breach_recorded_at=None)
+        )
+
+
+@dataclass
+class Posted:
+    seconds: float
+    counted: int  # events of the batches answered 200
+    failed_events: int  # events of the batches that failed
+    retried: int
+    errors: list[str]
+    peak_kb: int = 0
+
+
+def post_all(base_url: str, bodies: list[bytes], clients: int) -> Posted:
+    """POST every body with `clients` concurrent clients. A 503 is retried (the API says it
+    is safe), at most 5 times a batch; any other failure is counted, not retried."""
+    work: queue.Queue[bytes] = queue.Queue()
+    for body in bodies:
+        work.put(body)
+    lock = threading.Lock()
+    totals = {"counted": 0, "retried": 0, "failed": 0}
+    errors: list[str] = []
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+    def client_loop() -> None:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=120.0) as client:
+            while True:
+                try:
+                    body = work.get_nowait()
+                except queue.Empty:
+                    return
+                for attempt in range(5):
+                    try:
+                        response = client.post("/v1/events", content=body)
+                    except httpx.HTTPError as exc:
+                        with lock:
+                            errors.append(f"{type(exc).__name__}: {exc}")
+                            totals["failed"] += body.count(b'"event_id"')
+                        break
+                    if response.status_code == 503 and attempt < 4:
+                        with lock:
+                            totals["retried"] += 1
+                        time.sleep(0.1 * (attempt + 1))
+                        continue
+                    if response.status_code != 200:
+                        with lock:
+                            errors.append(f"{response.status_code}: {response.text[:200]}")
+                            totals["failed"] += body.count(b'"event_id"')
+                        break
+                    result = response.json()
+                    with lock:
+                        totals["counted"] += (
+                            result["accepted"] + result["duplicates"] + len(result["rejected"])
+                        )
+                    break
+
+    threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=3600)
+    seconds = time.perf_counter() - started
+    if any(thread.is_alive() for thread in threads):
+        errors.append("a client did not finish within an hour")
+    return Posted(seconds, totals["counted"], totals["failed"], totals["retried"], errors)
+
+
+# --------------------------------------------------------------------------- the header
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"machine: {cpu}, {os.cpu_count()} cores ({usable} usable), {memory} RAM, "
+        f"{platform.system()} {platform.release()}",
+    ]
+
+
+def code_state() -> str:
+    """The commit of the code measured, and whether sla_monitor/ differs from it (by a digest
+    of the difference, so two states with different uncommitted changes differ)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(REPOSITORY), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        changes = git("status", "--porcelain", "--", "sla_monitor")
+        if changes:
+            digest = hashlib.sha1(git("diff", "HEAD", "--", "sla_monitor").encode()).hexdigest()
+            commit += f" with uncommitted changes in sla_monitor/ (diff {digest[:8]})"
+        return commit
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+
+
+def versions(stores: Stores) -> list[str]:
+    packages = []
+    for name in (
+        "sla-monitor",
+        "SQLAlchemy",
+        "sqlmodel",
+        "psycopg",
+        "fastapi",
+        "uvicorn",
+        "httpx",
+        "holidays",
+        "pydantic",
+        "prometheus-client",
+    ):
+        try:
+            packages.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            packages.append(f"{name} (not installed)")
+    postgres = (
+        f"PostgreSQL {stores.postgres_version}"
+        if stores.postgres_version
+        else f"PostgreSQL: {stores.postgres_problem}"
+    )
+    return [
+        f"software: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{postgres}",
+        f"packages: {', '.join(packages)}",
+    ]
+
+
+def render(suite: Suite, command: str, started: datetime, seconds: float) -> str:
+    plan = suite.plan
+    code = f"code: git {suite.code_at_start}"
+    now = code_state()
+    if now != suite.code_at_start:
+        code += (
+            f" at the start, git {now} at the end: **the code changed during the run**, "
+            "so benchmarks run at different times measured different code"
+        )
+    lines = [
+        "# sla-monitor benchmarks",
+        "",
+        f"- date: {started.isoformat(timespec='seconds')} (took {seconds / 60:.1f} min)",
+        f"- command: `{command}`",
+        *[f"- {line}" for line in machine()],
+        f"- {code}",
+        *[f"- {line}" for line in versions(suite.stores)],
+        f"- mode: {'quick' if plan.quick else 'full'}; every timing is the median of "
+        f"{plan.runs} run(s); every reference is measured in the same process on the same data",
+        f"- sizes: stores of {', '.join(f'{n:,}' for n in plan.sizes)} claims; import of "
+        f"{plan.import_events:,} events; HTTP ingest of {plan.http_events:,} events; "
+        f"{plan.deadline_goals:,} deadlines; {plan.scrapes} scrapes",
+        "",
+        "| benchmark | figure | target | reference | ratio | met? |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in sorted(suite.rows, key=section):
+        cells = [row.benchmark, row.figure, row.target, row.reference, row.ratio, row.met]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") or NA for c in cells) + " |")
+    lines += ["", "## How the figures were made", ""]
+    lines += [f"- {note}" for note in suite.notes]
+    if suite.findings:
+        lines += ["", "## Failures of the service under load", ""]
+        lines += [f"- {f}" for f in suite.findings]
+    if suite.errors:
+        lines += ["", "## Benchmarks that could not run", ""] + [f"- {e}" for e in suite.errors]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run (CI)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="claims in the stores")
+    parser.add_argument("--runs", type=int, help="runs per timing (median); default 3, quick 1")
+    parser.add_argument("--import-events", type=int, help="events imported (default 1,000,000)")
+    parser.add_argument("--http-events", type=int, help="events posted (default 200,000)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument("--deadline-goals", type=int, help="deadlines computed (1,000,000)")
+    parser.add_argument("--materialise-claims", type=int, help="claims materialised (100,000)")
+    parser.add_argument("--scrapes", type=int, help="/metrics scrapes per store (200)")
+    parser.add_argument("--seed", type=int, default=2022, help="workload seed")
+    parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"), help="Markdown out")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="SQLAlchemy URL")
+    parser.add_argument(
+        "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--skip", nargs="+", choices=GROUPS, help="benchmark groups to leave out")
+    parser.add_argument("--work-dir", type=Path, help="where databases and files go (a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = make_plan(args)
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
+    base = args.work_dir
+    if base is not None:
+        base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="sla-bench-", dir=base))
+    log(f"work folder {work}; plan {plan}")
+    try:
+        config_dir = workload.write_config(work / "config")
+        config = load_config(config_dir)
+        postgres = args.postgres_url if "postgresql" in plan.backends else None
+        suite = Suite(
+            plan=plan,
+            work=work,
+            config_dir=config_dir,
+            config=config,
+            sla=SlaEngine(config),
+            stores=Stores(work, postgres),
+            code_at_start=code_state(),
+        )
+        if suite.stores.postgres_problem and "postgresql" in plan.backends:
+            log(f"PostgreSQL skipped: {suite.stores.postgres_problem}")
+            suite.notes.append(f"PostgreSQL benchmarks skipped: {suite.stores.postgres_problem}.")
+        zones = sorted({b.timezone for b in config.branches.values()})
+        suite.notes += [
+            f"Configuration: config/sla.toml and a generated branches.toml with "
+            f"{len(config.branches):,} branches in {', '.join(zones)} (bench/workload.py).",
+            "Stores for the evaluation, report and /metrics benchmarks are filled by "
+            f"`bench.workload.fill_store`: {workload.FILL_METHOD}, with the store's clock at the "
+            "workload's end (2026-10-31 00:00 WIT). Evaluation stores hold an open backlog "
+            "(every claim's clock started, none closed); report stores a history.",
+        ]
+        steps = {
+            "deadlines": suite.deadlines,
+            "import": suite.imports,
+            "http": suite.http,
+            "evaluation": suite.evaluation,
+            "report": suite.report,
+        }
+        for group in plan.groups:
+            steps[group]()
+        text_out = render(suite, command, started_at, time.perf_counter() - started)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text_out, encoding="utf-8")
+        log(f"wrote {args.out} in {(time.perf_counter() - started) / 60:.1f} min")
+        print(text_out)
+        return 1 if suite.errors else 0
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,498 @@
+"""The `sla-monitor` command line (SPEC §6): thin translations to the functions beneath."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time as wallclock
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import IO, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy.exc import OperationalError
+
+from . import render
+from .calendar import holidays_of
+from .config import ConfigError, SlaConfig, load_config
+from .demo import DEFAULT_MONTH, demo_events
+from .engine import Engine
+from .importer import SourceLine, detect_format, import_lines, read_csv, read_jsonl
+from .settings import Settings
+from .store.db import (
+    SchemaError,
+    current_revision,
+    make_engine,
+    require_schema,
+    session_scope,
+    upgrade,
+)
+from .store.ingest import materialise_stale
+from .store.queries import waiting_events
+from .timeutil import MICROS, Instant, TimestampError, format_rfc3339, from_datetime, parse_rfc3339
+from .views import ClaimDetail, WaitingClaim, claim_detail, daily_report, default_report_as_of
+
+app = typer.Typer(
+    help="Times JHT claims against their SLA.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+if not out.is_terminal:  # a report piped to a file must not be cut at 80 columns
+    out.width = 200
+
+
+def now() -> Instant:
+    return int(wallclock.time() * MICROS)
+
+
+@dataclass
+class Context:
+    settings: Settings
+
+    def config(self) -> SlaConfig:
+        return load_config(self.settings.resolved_config_dir())
+
+    def database(self, *, migrate: bool) -> DbEngine:
+        engine = make_engine(self.settings.database_url)
+        if migrate:
+            upgrade(engine)
+        else:
+            require_schema(engine)
+        return engine
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn the failures an operator can fix into one clear line and an exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
+    except SchemaError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"the database is unavailable: {exc.orig or exc}", code=3)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="Database URL [env SLA_MONITOR_DATABASE_URL].", show_default=False),
+    ] = None,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with sla.toml and branches.toml [env SLA_MONITOR_CONFIG_DIR].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    overrides: dict[str, object] = {}
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    if config_dir is not None:
+        overrides["config_dir"] = config_dir
+    ctx.obj = Context(Settings(**overrides))  # type: ignore[arg-type]
+
+
+def _as_of(text: str | None, default: Instant) -> Instant:
+    if text is None:
+        return default
+    try:
+        return parse_rfc3339(text)
+    except TimestampError as exc:
+        fail(f"--as-of: {exc}")
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str], typer.Argument(help="JSONL or CSV event files; - reads standard input.")
+    ],
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write one JSON line per rejected input to this file.")
+    ] = None,
+    input_format: Annotated[
+        InputFormat, typer.Option("--format", help="Input format.")
+    ] = InputFormat.auto,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=50_000, help="Events per transaction.")
+    ] = 5000,
+) -> None:
+    """Import events; exit 0 if none was rejected, 1 if some were (the valid ones are stored)."""
+    context: Context = ctx.obj
+    with friendly_errors():
+        sla = Engine(context.config())
+        db = context.database(migrate=True)
+        missing = [f for f in files if f != "-" and not Path(f).is_file()]
+        if missing:
+            fail(f"no such file: {', '.join(missing)}")
+        totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+        rejected_lines = []
+        with ExitStack() as stack, _progress() as progress:
+            sink = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects else None
+            for name in files:
+                stream: IO[bytes] = (
+                    sys.stdin.buffer if name == "-" else stack.enter_context(Path(name).open("rb"))
+                )
+                size = None if name == "-" else Path(name).stat().st_size
+                task = progress.add_task(name if name != "-" else "stdin", total=size)
+                head = stream.peek(64) if hasattr(stream, "peek") else b""
+                kind = (
+                    detect_format(name, head)
+                    if input_format is InputFormat.auto
+                    else input_format.value
+                )
+                reader = read_jsonl if kind == "jsonl" else read_csv
+                advance = partial(progress.advance, task)
+                lines: Iterator[SourceLine] = reader(stream, advance)
+                result = import_lines(
+                    lines, source=name, db=db, sla=sla, now=now, batch_size=batch_size
+                )
+                totals["accepted"] += result.accepted
+                totals["duplicates"] += result.duplicates
+                totals["rejected"] += len(result.rejections)
+                rejected_lines.extend(result.rejections)
+                for r in result.rejections:
+                    if sink:
+                        sink.write(
+                            json.dumps(
+                                {
+                                    "file": r.source,
+                                    "line": r.line,
+                                    "event_id": r.event_id,
+                                    "reason": r.reason,
+                                },
+                                ensure_ascii=False,
+                            )
+                            + "\n"
+                        )
+        shown = rejected_lines if rejects is None else rejected_lines[:10]
+        for r in shown:
+            where = f"{r.source}:{r.line}"
+            ident = f" event {r.event_id!r}" if r.event_id else ""
+            err.print(f"rejected {where}{ident}: {r.reason}", highlight=False, markup=False)
+        if len(shown) < len(rejected_lines):
+            err.print(f"... and {len(rejected_lines) - len(shown)} more rejections in {rejects}")
+        with session_scope(db) as session:
+            waiting = waiting_events(session=session)
+    out.print(
+        f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
+        f"rejected {totals['rejected']}"
+    )
+    if waiting:
+        out.print(f"{waiting} stored events are waiting for their claim's submitted event")
+    raise typer.Exit(1 if totals["rejected"] else 0)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        yield progress
+
+
+@app.command("claim")
+def claim_command(
+    ctx: typer.Context,
+    claim_id: Annotated[str, typer.Argument(help="The claim to show.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_of: Annotated[str | None, typer.Option(help="RFC 3339 instant; default now.")] = None,
+) -> None:
+    """One claim's events, goals, deadlines and status."""
+    context: Context = ctx.obj
+    with friendly_errors():
+        config = context.config()
+        sla = Engine(config)
+        moment = _as_of(as_of, now())
+        db = context.database(migrate=False)
+        with session_scope(db) as session:
+            detail = claim_detail(session=session, sla=sla, claim_id=claim_id, as_of=moment)
+    if detail is None:
+        fail(f"no claim {claim_id!r}: no event of it is stored", code=1)
+    if isinstance(detail, WaitingClaim):
+        fail(
+            f"claim {claim_id!r} has not been submitted yet: {detail.waiting} event(s) are waiting "
+            "for its submitted event",
+            code=1,
+        )
+    assert isinstance(detail, ClaimDetail)
+    if as_json:
+        out.print_json(json.dumps(render.claim_json(detail, config)))
+    else:
+        render.print_claim(out, detail, config)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    day: Annotated[
+        str, typer.Option("--date", help="The local date (report_timezone), YYYY-MM-DD.")
+    ],
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.table,
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    branch: Annotated[str | None, typer.Option(help="Only this branch code.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="RFC 3339 instant; default end of the date or now.")
+    ] = None,
+) -> None:
+    """The daily breach report for a date in report_timezone."""
+    context: Context = ctx.obj
+    try:
+        report_day = date.fromisoformat(day)
+    except ValueError:
+        fail(f"--date {day!r} is not a date like 2026-11-24")
+    with friendly_errors():
+        config = context.config()
+        if channel is not None and channel not in config.channels:
+            fail(
+                f"--channel {channel!r} is not a configured channel ({', '.join(config.channels)})"
+            )
+        if branch is not None and branch not in config.branches:
+            fail(f"--branch {branch!r} is not in the branch registry")
+        sla = Engine(config)
+        moment = _as_of(as_of, default_report_as_of(sla, report_day, now()))
+        db = context.database(migrate=False)
+        materialise_stale(db=db, sla=sla, now=now())  # finish an import that was interrupted
+        with session_scope(db) as session:
+            report = daily_report(
+                session=session,
+                sla=sla,
+                day=report_day,
+                as_of=moment,
+                channel=channel,
+                branch_code=branch,
+            )
+    if output is ReportFormat.json:
+        out.print_json(json.dumps(render.report_json(report, config)))
+    elif output is ReportFormat.csv:
+        sys.stdout.write(render.report_csv(report))
+    else:
+        render.print_report(out, report, config)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the database migrations."""
+    context: Context = ctx.obj
+    with friendly_errors():
+        engine = make_engine(context.settings.database_url)
+        before, after = upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        out.print(f"{where} is up to date (revision {after})")
+    else:
+        out.print(f"{where} upgraded from {before or 'empty'} to revision {after}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the database's schema revision."""
+    context: Context = ctx.obj
+    with friendly_errors():
+        revision = current_revision(make_engine(context.settings.database_url))
+    out.print(revision or "empty (run `sla-monitor db upgrade`)")
+
+
+@app.command("demo")
+def demo_command(
+    ctx: typer.Context,
+    month: Annotated[
+        str, typer.Option(help="The month to fill, YYYY-MM.")
+    ] = DEFAULT_MONTH.strftime("%Y-%m"),
+    per_day: Annotated[int, typer.Option(min=1, max=5000, help="Claims per working day.")] = 120,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same events.")
+    ] = 2022,
+) -> None:
+    """Fill the database with a deterministic month of synthetic claims."""
+    context: Context = ctx.obj
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        fail(f"--month {month!r} is not a month like 2026-03")
+    with friendly_errors():
+        config = context.config()
+        sla = Engine(config)
+        db = context.database(migrate=True)
+        raw = demo_events(config=config, month=first, per_day=per_day, seed=seed, now=now())
+        lines = iter([SourceLine(i + 1, raw=event) for i, event in enumerate(raw)])
+        with _progress() as progress:
+            task = progress.add_task(f"demo {month}", total=len(raw))
+            result = import_lines(
+                lines,
+                source="demo",
+                db=db,
+                sla=sla,
+                now=now,
+                on_batch=lambda r: progress.advance(
+                    task, r.accepted + r.duplicates + len(r.rejected)
+                ),
+            )
+    for r in result.rejections[:10]:
+        err.print(f"rejected demo event {r.event_id}: {r.reason}", markup=False)
+    out.print(
+        f"demo {month}: {len(raw)} events delivered, accepted {result.accepted}, "
+        f"duplicates {result.duplicates}, rejected {len(result.rejections)}"
+    )
+    out.print(f"try: sla-monitor report --date {first.replace(day=25).isoformat()}")
+
+
+@app.command("calendar")
+def calendar_command(
+    ctx: typer.Context,
+    year: Annotated[int, typer.Option(help="The year to list.")] = date.today().year,
+    calendar_id: Annotated[
+        str, typer.Option("--calendar", help="Calendar id in sla.toml.")
+    ] = "default",
+) -> None:
+    """List the holidays and cuti bersama a calendar closes on, so deadlines can be checked."""
+    context: Context = ctx.obj
+    with friendly_errors():
+        config = context.config()
+    spec = config.calendars.get(calendar_id)
+    if spec is None:
+        fail(f"--calendar {calendar_id!r} is not defined; defined: {', '.join(config.calendars)}")
+    for day, name in holidays_of(spec, year).items():
+        out.print(f"{day.isoformat()} {day:%a}  {name}", highlight=False)
+    for day in sorted(d for d in spec.extra_working_days if d.year == year):
+        out.print(f"{day.isoformat()} {day:%a}  extra working day (configuration)", highlight=False)
+
+
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    migrate: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply database migrations at start.")
+    ] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(help="Also feed a stream of synthetic claims (and a demo month if empty)."),
+    ] = False,
+) -> None:
+    """Run the HTTP API, the periodic evaluation and /metrics."""
+    import uvicorn
+
+    from .api.app import create_app
+    from .monitor import Monitor
+
+    context: Context = ctx.obj
+    settings = context.settings
+    with friendly_errors():
+        config = context.config()
+        sla = Engine(config)
+        db = context.database(migrate=migrate)
+    tokens = settings.tokens()
+    if not tokens:
+        err.print(
+            "[yellow]warning:[/yellow] SLA_MONITOR_API_TOKENS is empty: "
+            "POST /v1/events will refuse every request (401)"
+        )
+    monitor = Monitor(db=db, sla=sla, interval=settings.evaluation_interval, clock=now)
+    application = create_app(
+        monitor=monitor, api_tokens=tokens, max_body_bytes=settings.max_body_bytes
+    )
+    feeder = _DemoFeeder(db=db, sla=sla) if demo else None
+    if feeder:
+        feeder.start()
+    # uvicorn drains requests on SIGTERM, then raises the signal again with the previous
+    # handler in place: make that handler a clean exit, so a graceful stop exits 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        uvicorn.run(
+            application, host=host, port=port, log_level="info", timeout_graceful_shutdown=30
+        )
+    finally:
+        if feeder:
+            feeder.stop()
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+class _DemoFeeder:
+    """Feeds `serve --demo`: the demo month once if the database is empty, then live claims."""
+
+    def __init__(self, *, db: DbEngine, sla: Engine):
+        import threading
+
+        self.db, self.sla = db, sla
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="demo-feeder", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=10)
+
+    def run(self) -> None:
+        from .demo import LiveFeed
+        from .store.queries import claim_count
+
+        def feed(raws: list[dict[str, object]]) -> None:
+            lines = iter([SourceLine(i + 1, raw=r) for i, r in enumerate(raws)])
+            import_lines(lines, source="demo", db=self.db, sla=self.sla, now=now)
+
+        try:
+            with session_scope(self.db) as session:
+                empty = claim_count(session=session) == 0
+            if empty:
+                feed(demo_events(config=self.sla.config, per_day=40, now=now()))
+            live = LiveFeed(self.sla.config)
+            while not self.stopping.wait(1.0):
+                feed(live.tick(now()))
+        except OperationalError as exc:
+            err.print(f"demo feeder stopped: the database is unavailable ({exc.orig or exc})")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "format_rfc3339", "from_datetime", "main"]

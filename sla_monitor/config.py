@@ -1,0 +1,418 @@
+"""sla.toml and branches.toml → typed, validated configuration (SPEC §5).
+
+Every error names the file, the entry and the problem, because the program refuses to
+start on a bad configuration and the operator must be able to fix it from the message.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+EVENT_TYPES = (
+    "submitted",
+    "documents_incomplete",
+    "documents_completed",
+    "interview_scheduled",
+    "verified",
+    "approved",
+    "paid",
+    "rejected",
+    "cancelled",
+)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TARGET_UNITS = {
+    "minute": "minutes",
+    "minutes": "minutes",
+    "hour": "hours",
+    "hours": "hours",
+    "working hour": "working_hours",
+    "working hours": "working_hours",
+    "working day": "working_days",
+    "working days": "working_days",
+}
+_TARGET = re.compile(
+    r"^\s*(\d+)\s+(" + "|".join(sorted(TARGET_UNITS, key=len, reverse=True)) + r")\s*$"
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as `file: entry: problem`."""
+
+
+@dataclass(frozen=True)
+class HolidaySource:
+    country: str
+    categories: tuple[str, ...]
+    subdiv: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    id: str
+    weekdays: frozenset[int]  # 0 = Monday
+    office_hours: tuple[time, time] | None  # None: the whole day; end time(0) means 24:00
+    holidays: HolidaySource | None
+    extra_holidays: frozenset[date] = frozenset()
+    extra_working_days: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class Target:
+    amount: int
+    unit: str  # "minutes" | "hours" | "working_hours" | "working_days"
+    text: str
+
+    @property
+    def micros(self) -> int:
+        """The target in the goal's own working time (a working day is 86,400 s)."""
+        per_unit = {"minutes": 60, "hours": 3600, "working_hours": 3600, "working_days": 86_400}
+        return self.amount * per_unit[self.unit] * 1_000_000
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    channels: frozenset[str]
+    start: frozenset[str]
+    stop: frozenset[str]
+    target: Target
+    calendar: str
+    pause: frozenset[str] = frozenset()
+    resume: frozenset[str] = frozenset()
+    reset: frozenset[str] = frozenset()
+    cancel: frozenset[str] = frozenset()
+    at_risk: Fraction = Fraction(4, 5)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    effective_from: date
+    goals: tuple[Goal, ...]
+
+
+@dataclass(frozen=True)
+class Branch:
+    code: str
+    name: str
+    region: str
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    report_timezone: str
+    channels: tuple[str, ...]
+    calendars: dict[str, CalendarSpec]
+    policies: tuple[Policy, ...]  # sorted by effective_from
+    branches: dict[str, Branch] = field(default_factory=dict)
+
+    @property
+    def report_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.report_timezone)
+
+    def channel_goals(self) -> list[tuple[str, str]]:
+        """Every (channel, goal) pair any policy defines, in configuration order."""
+        pairs: list[tuple[str, str]] = []
+        for channel in self.channels:
+            for policy in reversed(self.policies):
+                for goal in policy.goals:
+                    if channel in goal.channels and (channel, goal.id) not in pairs:
+                        pairs.append((channel, goal.id))
+        return pairs
+
+    def policy_for(self, submitted_on: date) -> Policy | None:
+        """The newest policy in force on the claim's submission date (report time zone)."""
+        chosen = None
+        for policy in self.policies:
+            if policy.effective_from <= submitted_on:
+                chosen = policy
+        return chosen
+
+
+def load_config(config_dir: Path) -> SlaConfig:
+    sla_path = config_dir / "sla.toml"
+    branches_path = config_dir / "branches.toml"
+    config = parse_sla(_read_toml(sla_path), source=str(sla_path))
+    branches = parse_branches(_read_toml(branches_path), source=str(branches_path))
+    return SlaConfig(
+        report_timezone=config.report_timezone,
+        channels=config.channels,
+        calendars=config.calendars,
+        policies=config.policies,
+        branches=branches,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors that say where."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a table")
+        self.data, self.where = data, where
+
+    def fail(self, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {problem}")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.data) - allowed)
+        if unknown:
+            raise self.fail(
+                f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+            )
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"'{key}' must be a non-empty string")
+        return value
+
+    def str_list(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None and not required:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"'{key}' must be a list of strings")
+        if required and not value:
+            raise self.fail(f"'{key}' must not be empty")
+        return tuple(value)
+
+    def dates(self, key: str) -> frozenset[date]:
+        out = set()
+        for value in self.data.get(key, []):
+            if isinstance(value, date):
+                out.add(value)
+                continue
+            try:
+                out.add(date.fromisoformat(str(value)))
+            except ValueError:
+                raise self.fail(f"'{key}' holds {value!r}, which is not an ISO date") from None
+        return frozenset(out)
+
+
+def parse_sla(data: dict[str, Any], *, source: str) -> SlaConfig:
+    top = _Reader(data, source)
+    top.check_keys({"report_timezone", "channels", "calendars", "policies"})
+    report_timezone = _zone(top, "report_timezone")
+    channels = top.str_list("channels", required=True)
+    if len(set(channels)) != len(channels):
+        raise top.fail("'channels' lists a channel twice")
+    calendars_data = _Reader(data.get("calendars", {}), f"{source}: [calendars]")
+    calendars = {
+        cid: _calendar(cid, raw, f"{source}: [calendars.{cid}]")
+        for cid, raw in calendars_data.data.items()
+    }
+    raw_policies = data.get("policies")
+    if not isinstance(raw_policies, list) or not raw_policies:
+        raise top.fail("at least one [[policies]] entry is needed")
+    policies = []
+    for index, raw in enumerate(raw_policies):
+        where = f"{source}: policies[{index}]"
+        policies.append(_policy(raw, where, set(channels), calendars))
+    ids = [p.id for p in policies]
+    if len(set(ids)) != len(ids):
+        raise top.fail("two policies share an id")
+    dates = [p.effective_from for p in policies]
+    if len(set(dates)) != len(dates):
+        raise top.fail("two policies share an effective_from date")
+    return SlaConfig(
+        report_timezone=report_timezone,
+        channels=channels,
+        calendars=calendars,
+        policies=tuple(sorted(policies, key=lambda p: p.effective_from)),
+    )
+
+
+def _zone(reader: _Reader, key: str) -> str:
+    name = reader.text(key)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise reader.fail(
+            f"unknown time zone {name!r} in '{key}' (use an IANA name such as Asia/Jakarta)"
+        ) from None
+    return name
+
+
+def _clock(reader: _Reader, text: object) -> time:
+    if text == "24:00":
+        return time(0)
+    try:
+        if not isinstance(text, str) or not re.fullmatch(r"\d{2}:\d{2}", text):
+            raise ValueError
+        return time.fromisoformat(text)
+    except ValueError:
+        raise reader.fail(f'office_hours holds {text!r}; use HH:MM, e.g. "08:00"') from None
+
+
+def _calendar(cid: str, raw: Any, where: str) -> CalendarSpec:
+    reader = _Reader(raw, where)
+    reader.check_keys(
+        {"weekdays", "office_hours", "holidays", "extra_holidays", "extra_working_days"}
+    )
+    names = reader.str_list("weekdays") or WEEKDAYS[:5]
+    bad = [n for n in names if n not in WEEKDAYS]
+    if bad:
+        raise reader.fail(f"unknown weekday(s) {bad}; use {', '.join(WEEKDAYS)}")
+    office = None
+    if "office_hours" in raw:
+        pair = raw["office_hours"]
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise reader.fail('office_hours must be a pair like ["08:00", "16:00"]')
+        opens, closes = _clock(reader, pair[0]), _clock(reader, pair[1])
+        if closes != time(0) and closes <= opens:
+            raise reader.fail("office_hours must close after they open")
+        office = (opens, closes)
+    holidays = None
+    if raw.get("holidays"):
+        hol = _Reader(raw["holidays"], f"{where}.holidays")
+        hol.check_keys({"country", "categories", "subdiv"})
+        holidays = HolidaySource(
+            country=hol.text("country"),
+            categories=hol.str_list("categories") or ("public",),
+            subdiv=raw["holidays"].get("subdiv"),
+        )
+        _check_holiday_source(hol, holidays)
+    return CalendarSpec(
+        id=cid,
+        weekdays=frozenset(WEEKDAYS.index(n) for n in names),
+        office_hours=office,
+        holidays=holidays,
+        extra_holidays=reader.dates("extra_holidays"),
+        extra_working_days=reader.dates("extra_working_days"),
+    )
+
+
+def _check_holiday_source(reader: _Reader, source: HolidaySource) -> None:
+    import holidays
+
+    try:
+        holidays.country_holidays(
+            source.country, subdiv=source.subdiv, categories=source.categories, years=2000
+        )
+    except (NotImplementedError, ValueError, KeyError) as exc:
+        raise reader.fail(f"the holidays package cannot provide {source}: {exc}") from None
+
+
+def _policy(raw: Any, where: str, channels: set[str], calendars: dict[str, CalendarSpec]) -> Policy:
+    reader = _Reader(raw, where)
+    reader.check_keys({"id", "effective_from", "goals"})
+    pid = reader.text("id")
+    where = f"{where.rsplit(':', 1)[0]}: policy {pid!r}"
+    effective = raw.get("effective_from")
+    if not isinstance(effective, date):
+        raise ConfigError(f"{where}: effective_from must be a TOML date like 2022-07-07")
+    raw_goals = raw.get("goals")
+    if not isinstance(raw_goals, list) or not raw_goals:
+        raise ConfigError(f"{where}: at least one [[policies.goals]] entry is needed")
+    goals = [_goal(g, f"{where} goals[{i}]", channels, calendars) for i, g in enumerate(raw_goals)]
+    if len({g.id for g in goals}) != len(goals):
+        raise ConfigError(f"{where}: two goals share an id")
+    return Policy(id=pid, effective_from=effective, goals=tuple(goals))
+
+
+def parse_target(text: str) -> Target:
+    match = _TARGET.match(text) if isinstance(text, str) else None
+    if match is None or int(match.group(1)) <= 0:
+        raise ValueError(
+            f'target {text!r} is not understood; write e.g. "5 working days", '
+            '"8 working hours", "24 hours" or "90 minutes" (a positive whole number)'
+        )
+    return Target(amount=int(match.group(1)), unit=TARGET_UNITS[match.group(2)], text=text.strip())
+
+
+def _goal(raw: Any, where: str, channels: set[str], calendars: dict[str, CalendarSpec]) -> Goal:
+    reader = _Reader(raw, where)
+    reader.check_keys(
+        {
+            "id",
+            "channels",
+            "start",
+            "pause",
+            "resume",
+            "reset",
+            "stop",
+            "cancel",
+            "target",
+            "calendar",
+            "at_risk",
+        }
+    )
+    gid = reader.text("id")
+    reader.where = where = f"{where} ({gid!r})"
+    goal_channels = reader.str_list("channels", required=True)
+    unknown = sorted(set(goal_channels) - channels)
+    if unknown:
+        raise reader.fail(f"channels {unknown} are not in the top-level 'channels' list")
+    lists: dict[str, frozenset[str]] = {}
+    for key in ("start", "pause", "resume", "reset", "stop", "cancel"):
+        if key in ("start", "stop") and not raw.get(key):
+            raise reader.fail(f"a goal needs a non-empty '{key}' list")
+        values = reader.str_list(key)
+        bad = [v for v in values if v not in EVENT_TYPES]
+        if bad:
+            raise reader.fail(f"'{key}' names unknown event type(s) {bad}")
+        lists[key] = frozenset(values)
+    if bool(lists["pause"]) != bool(lists["resume"]):
+        raise reader.fail("'pause' and 'resume' go together: a paused clock must be able to resume")
+    try:
+        target = parse_target(raw.get("target", ""))
+    except ValueError as exc:
+        raise reader.fail(str(exc)) from None
+    calendar = raw.get("calendar", "default")
+    if target.unit in ("working_hours", "working_days") and calendar not in calendars:
+        raise reader.fail(f"unknown calendar {calendar!r}; defined: {sorted(calendars) or 'none'}")
+    at_risk = raw.get("at_risk", 0.8)
+    if isinstance(at_risk, bool) or not isinstance(at_risk, int | float) or not 0 < at_risk <= 1:
+        raise reader.fail("at_risk must be a number in (0, 1], e.g. 0.8")
+    return Goal(
+        id=gid,
+        channels=frozenset(goal_channels),
+        target=target,
+        calendar=calendar,
+        at_risk=Fraction(str(at_risk)),
+        **lists,
+    )
+
+
+def parse_branches(data: dict[str, Any], *, source: str) -> dict[str, Branch]:
+    raw = data.get("branches")
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"{source}: at least one [[branches]] entry is needed")
+    branches: dict[str, Branch] = {}
+    for index, entry in enumerate(raw):
+        reader = _Reader(entry, f"{source}: branches[{index}]")
+        reader.check_keys({"code", "name", "region", "timezone"})
+        code = reader.text("code")
+        reader.where = f"{source}: branch {code!r}"
+        if code in branches:
+            raise reader.fail("this code is used by two branches")
+        branches[code] = Branch(
+            code=code,
+            name=reader.text("name"),
+            region=reader.text("region", default="-"),
+            timezone=_zone(reader, "timezone"),
+        )
+    return branches

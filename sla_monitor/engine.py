@@ -1,0 +1,83 @@
+"""Claim-level SLA rules: which policy and goals time a claim, and their state (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .calendar import Calendars, WorkingTime
+from .clock import ClockEvent, GoalRecord, GoalState, Status, record, state_at, trace
+from .config import Goal, Policy, SlaConfig
+from .timeutil import Instant, local_date
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a claim's `submitted` event fixes."""
+
+    claim_id: str
+    channel: str
+    branch_code: str
+    submitted_at: Instant
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim: Claim
+    policy_id: str | None
+    as_of: Instant
+    goals: tuple[GoalState, ...]
+
+
+class Engine:
+    """Applies the configured policies to claims. Holds no state but the configuration."""
+
+    def __init__(self, config: SlaConfig, calendars: Calendars | None = None):
+        self.config = config
+        self.calendars = calendars or Calendars(config.calendars)
+
+    def policy_for(self, claim: Claim) -> Policy | None:
+        return self.config.policy_for(local_date(claim.submitted_at, self.config.report_zone))
+
+    def goals_for(self, claim: Claim) -> tuple[Policy | None, tuple[Goal, ...]]:
+        policy = self.policy_for(claim)
+        if policy is None:
+            return None, ()
+        return policy, tuple(g for g in policy.goals if claim.channel in g.channels)
+
+    def working_time(self, goal: Goal, claim: Claim) -> WorkingTime:
+        branch = self.config.branches.get(claim.branch_code)
+        if branch is None:
+            raise KeyError(
+                f"claim {claim.claim_id!r}: branch {claim.branch_code!r} is not in branches.toml"
+            )
+        return self.calendars.working_time(goal.target.unit, goal.calendar, branch.zone)
+
+    def view(self, claim: Claim, events: Sequence[ClockEvent], as_of: Instant) -> ClaimView:
+        """The claim as it was at `as_of`: later events are ignored (SPEC §3)."""
+        policy, goals = self.goals_for(claim)
+        known = [e for e in events if e.occurred_at <= as_of]
+        states = []
+        for goal in goals:
+            if as_of < claim.submitted_at:  # before it exists, no goal has started
+                states.append(
+                    state_at(goal, trace(goal, ()), as_of, self.working_time(goal, claim))
+                )
+                continue
+            time = self.working_time(goal, claim)
+            states.append(state_at(goal, trace(goal, known), as_of, time))
+        return ClaimView(claim, policy.id if policy else None, as_of, tuple(states))
+
+    def records(
+        self, claim: Claim, events: Iterable[ClockEvent]
+    ) -> tuple[str | None, list[GoalRecord]]:
+        """The materialised goals after every stored event of the claim."""
+        policy, goals = self.goals_for(claim)
+        events = list(events)
+        return policy.id if policy else None, [
+            record(goal, trace(goal, events), self.working_time(goal, claim)) for goal in goals
+        ]
+
+
+def is_open(status: Status) -> bool:
+    return status in (Status.ON_TRACK, Status.AT_RISK, Status.PAUSED, Status.BREACHED)

@@ -1,0 +1,216 @@
+"""Claim views and reports as JSON, CSV and Rich tables (SPEC §6 shapes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .config import SlaConfig
+from .report import Report
+from .timeutil import format_rfc3339, seconds
+from .views import ClaimDetail
+
+BREACH_COLUMNS = (
+    "claim_id",
+    "channel",
+    "branch_code",
+    "goal",
+    "kind",
+    "due_at",
+    "stopped_at",
+    "overdue_seconds",
+)
+
+
+def claim_json(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
+    view = detail.view
+    zone = config.branches[view.claim.branch_code].zone
+
+    def stamp(instant: int | None) -> str | None:
+        return None if instant is None else format_rfc3339(instant, zone)
+
+    return {
+        "claim_id": view.claim.claim_id,
+        "channel": view.claim.channel,
+        "branch_code": view.claim.branch_code,
+        "timezone": zone.key,
+        "submitted_at": stamp(view.claim.submitted_at),
+        "policy": view.policy_id,
+        "as_of": stamp(view.as_of),
+        "goals": [
+            {
+                "goal": g.goal_id,
+                "status": g.status.value,
+                "started_at": stamp(g.started_at),
+                "stopped_at": stamp(g.stopped_at),
+                "cancelled_at": stamp(g.cancelled_at),
+                "due_at": stamp(g.due_at),
+                "elapsed_working_seconds": seconds(g.elapsed),
+                "target_working_seconds": seconds(g.target),
+            }
+            for g in view.goals
+        ],
+        "events": [
+            {**e.to_json(), "occurred_at": format_rfc3339(e.occurred_at, zone)}
+            for e in detail.events
+        ],
+    }
+
+
+def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
+    return {
+        "date": report.day.isoformat(),
+        "timezone": report.timezone,
+        "as_of": format_rfc3339(report.as_of, config.report_zone),
+        "window": {
+            "start": format_rfc3339(report.window_start, config.report_zone),
+            "end": format_rfc3339(report.window_end, config.report_zone),
+        },
+        "summary": [
+            {
+                "channel": r.channel,
+                "goal": r.goal,
+                "closed": r.closed,
+                "met": r.met,
+                "breached": r.breached,
+                "compliance": None if r.compliance is None else round(r.compliance, 6),
+                "new_breaches": r.new_breaches,
+                "open_breached": r.open_breached,
+                "at_risk": r.at_risk,
+            }
+            for r in report.summary
+        ],
+        "breaches": [_breach(b.fact, b.kind, b.overdue) for b in report.breaches],
+    }
+
+
+def _breach(fact: Any, kind: str, overdue: int) -> dict[str, Any]:
+    return {
+        "claim_id": fact.claim_id,
+        "channel": fact.channel,
+        "branch_code": fact.branch_code,
+        "goal": fact.goal_id,
+        "kind": kind,
+        "due_at": format_rfc3339(fact.due_at, fact.zone),
+        "stopped_at": None
+        if fact.stopped_at is None
+        else format_rfc3339(fact.stopped_at, fact.zone),
+        "overdue_seconds": seconds(overdue),
+    }
+
+
+def report_csv(report: Report) -> str:
+    """The breach list, one row a breach (the summary is in the table and JSON formats)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=BREACH_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for b in report.breaches:
+        row = _breach(b.fact, b.kind, b.overdue)
+        writer.writerow({k: "" if row[k] is None else row[k] for k in BREACH_COLUMNS})
+    return out.getvalue()
+
+
+def duration(micros: int) -> str:
+    """A readable span, e.g. 2d 03h 15m."""
+    total = seconds(abs(micros))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3600)
+    text = f"{days}d {hours:02d}h {rest // 60:02d}m" if days else f"{hours}h {rest // 60:02d}m"
+    return ("-" if micros < 0 else "") + text
+
+
+def print_report(console: Console, report: Report, config: SlaConfig, *, limit: int = 50) -> None:
+    data = report_json(report, config)
+    title = f"SLA report {data['date']} ({data['timezone']}), as of {data['as_of']}"
+    summary = Table(title=title, title_justify="left")
+    for name in (
+        "channel",
+        "goal",
+        "closed",
+        "met",
+        "breached",
+        "compliance",
+        "new breaches",
+        "open breached",
+        "at risk",
+    ):
+        summary.add_column(name, justify="left" if name in ("channel", "goal") else "right")
+    for r in data["summary"]:
+        compliance = "-" if r["compliance"] is None else f"{r['compliance']:.1%}"
+        summary.add_row(
+            r["channel"],
+            r["goal"],
+            str(r["closed"]),
+            str(r["met"]),
+            str(r["breached"]),
+            compliance,
+            str(r["new_breaches"]),
+            str(r["open_breached"]),
+            str(r["at_risk"]),
+        )
+    console.print(summary)
+    if not report.breaches:
+        console.print("No breaches in this window.")
+        return
+    breaches = Table(title=f"Breaches ({len(report.breaches)})", title_justify="left")
+    for name in ("claim", "channel", "branch", "goal", "kind", "due at", "stopped at", "overdue"):
+        breaches.add_column(name)
+    for b in report.breaches[:limit]:
+        row = _breach(b.fact, b.kind, b.overdue)
+        breaches.add_row(
+            row["claim_id"],
+            row["channel"],
+            row["branch_code"],
+            row["goal"],
+            row["kind"],
+            row["due_at"],
+            row["stopped_at"] or "-",
+            duration(b.overdue),
+        )
+    console.print(breaches)
+    if len(report.breaches) > limit:
+        console.print(
+            f"... and {len(report.breaches) - limit} more (use --format json or csv for all)"
+        )
+
+
+def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> None:
+    data = claim_json(detail, config)
+    branch = config.branches[data["branch_code"]]
+    console.print(
+        f"[bold]Claim {data['claim_id']}[/bold]  channel {data['channel']}  branch "
+        f"{branch.code} ({branch.name}, {branch.timezone})  "
+        f"policy {data['policy'] or 'none (untracked)'}"
+    )
+    console.print(f"submitted {data['submitted_at']}, as of {data['as_of']}")
+    goals = Table(title="Goals", title_justify="left")
+    for name in ("goal", "status", "started", "stopped", "due", "elapsed", "target"):
+        goals.add_column(name)
+    for g, state in zip(data["goals"], detail.view.goals, strict=True):
+        goals.add_row(
+            g["goal"],
+            g["status"],
+            g["started_at"] or "-",
+            g["stopped_at"] or g["cancelled_at"] or "-",
+            g["due_at"] or "-",
+            duration(state.elapsed),
+            duration(state.target),
+        )
+    console.print(
+        goals if data["goals"] else "No goals: the claim was submitted before every policy."
+    )
+    events = Table(title="Events", title_justify="left")
+    for name in ("occurred at", "type", "event id", "details"):
+        events.add_column(name)
+    for e in data["events"]:
+        extra = ", ".join(
+            f"{k}={v}"
+            for k, v in e.items()
+            if k not in ("occurred_at", "type", "event_id", "claim_id")
+        )
+        events.add_row(e["occurred_at"], e["type"], e["event_id"], extra)
+    console.print(events)

@@ -1,0 +1,40 @@
+"""Prometheus counter values kept in the database, so replicas and restarts agree."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+from .tables import CounterRow
+
+COUNTERS = SQLModel.metadata.tables[CounterRow.__tablename__]
+CounterKey = tuple[str, str, str, str, str]  # name, channel, goal, branch, detail
+
+
+def add(*, session: Session, increments: Mapping[CounterKey, int]) -> None:
+    """Add to counters inside the caller's transaction (an upsert on either database)."""
+    rows = [
+        {"name": n, "channel": c, "goal": g, "branch": b, "detail": d, "value": v}
+        for (n, c, g, b, d), v in sorted(increments.items())
+        if v
+    ]
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(COUNTERS)
+    statement = statement.on_conflict_do_update(
+        index_elements=["name", "channel", "goal", "branch", "detail"],
+        set_={"value": COUNTERS.c.value + statement.excluded.value},
+    )
+    session.execute(statement, rows)
+
+
+def read(*, session: Session) -> Counter[CounterKey]:
+    values: Counter[CounterKey] = Counter()
+    for row in session.execute(select(COUNTERS)):
+        values[(row.name, row.channel, row.goal, row.branch, row.detail)] = row.value
+    return values

@@ -1,0 +1,388 @@
+"""Storing a batch of parsed events: idempotency, claim consistency, goal materialisation.
+
+One transaction a batch: its events, the claims they create and their claims' goals are
+committed together, and the result is returned only after the commit, so nothing
+half-written is ever acknowledged.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col
+
+from ..engine import Claim
+from ..engine import Engine as SlaEngine
+from ..events import FIELDS, Event, EventError
+from ..recording import EVENTS as EVENTS_TOTAL
+from ..recording import Recorded, account
+from ..timeutil import Instant
+from . import counters
+from .db import session_scope
+from .queries import histories
+from .tables import ClaimRow, EventRow, GoalRow
+
+# Core tables: executemany without the ORM's per-row bookkeeping.
+EVENTS, CLAIMS, GOALS = (
+    SQLModel.metadata.tables[t.__tablename__] for t in (EventRow, ClaimRow, GoalRow)
+)
+CHUNK = 2000  # keeps IN (...) lists well under every database's parameter limit
+RETRIES = 12  # a concurrent writer stored one of our event_ids first: classify again
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    event_id: str | None
+    error: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+
+
+def chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def row_to_event(row: EventRow) -> Event:
+    return Event(
+        event_id=row.event_id,
+        claim_id=row.claim_id,
+        type=row.type,
+        occurred_at=row.occurred_at,
+        channel=row.channel,
+        branch_code=row.branch_code,
+        employer_id=row.employer_id,
+        batch_id=row.batch_id,
+        amount=row.amount,
+        reason=row.reason,
+    )
+
+
+def ingest(
+    *,
+    db: Engine,
+    sla: SlaEngine,
+    items: Sequence[Event | EventError],
+    received_at: Instant,
+    materialise: bool = True,
+) -> IngestResult:
+    """Store the valid events of a batch; `items[i]` is an event or why it could not be parsed.
+
+    With `materialise`, the touched claims' goals are recomputed in the same transaction;
+    without, the claims are marked stale for `materialise_stale` (bulk import).
+    """
+    for attempt in range(RETRIES):
+        try:
+            with session_scope(db) as session:
+                return _ingest(session, sla, items, received_at, materialise)
+        except IntegrityError:
+            if attempt == RETRIES - 1:
+                raise
+            # Nothing of this batch was stored; wait a little so the other writer commits.
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Pin:
+    """What a claim's events agree on so far: the submitted event, channel and branch."""
+
+    submitted_event_id: str | None = None
+    channel: str | None = None
+    branch_code: str | None = None
+
+
+def _ingest(
+    session: Session,
+    sla: SlaEngine,
+    items: Sequence[Event | EventError],
+    received_at: Instant,
+    materialise: bool,
+) -> IngestResult:
+    result = IngestResult()
+    events = [item for item in items if isinstance(item, Event)]
+    stored = _stored_events(session, [e.event_id for e in events])
+    stored_claims: dict[str, Claim] = {}
+    pins = _pins(session, sorted({e.claim_id for e in events}), stored_claims)
+    batch: dict[str, Event] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, EventError):
+            result.rejected.append(Rejection(index, item.event_id, str(item)))
+            continue
+        earlier = stored.get(item.event_id) or batch.get(item.event_id)
+        if earlier is not None:
+            differs = item.differences(earlier)
+            if not differs:
+                result.duplicates += 1
+                continue
+            error = (
+                f"event_id {item.event_id!r} was already used for a different event "
+                f"(it differs in {', '.join(differs)}); an event_id names one event forever"
+            )
+            result.rejected.append(Rejection(index, item.event_id, error))
+            continue
+        problem = _conflict(item, pins[item.claim_id])
+        if problem:
+            result.rejected.append(Rejection(index, item.event_id, problem))
+            continue
+        pin = pins[item.claim_id]
+        if item.type == "submitted":
+            pin.submitted_event_id = item.event_id
+        pin.channel = pin.channel or item.channel
+        pin.branch_code = pin.branch_code or item.branch_code
+        batch[item.event_id] = item
+        result.accepted += 1
+    if batch:
+        _store(session, sla, list(batch.values()), stored_claims, received_at, materialise)
+    outcomes = {
+        "accepted": result.accepted,
+        "duplicate": result.duplicates,
+        "rejected": len(result.rejected),
+    }
+    counters.add(
+        session=session,
+        increments={(EVENTS_TOTAL, "", "", "", outcome): n for outcome, n in outcomes.items()},
+    )
+    return result
+
+
+def _conflict(event: Event, pin: _Pin) -> str | None:
+    claim = f"claim {event.claim_id!r}"
+    if event.type == "submitted" and pin.submitted_event_id is not None:
+        return (
+            f"{claim} was already submitted by event {pin.submitted_event_id!r}; "
+            "a claim has one submitted event"
+        )
+    for name, value, pinned in (
+        ("channel", event.channel, pin.channel),
+        ("branch_code", event.branch_code, pin.branch_code),
+    ):
+        if value is not None and pinned is not None and value != pinned:
+            source = "is" if pin.submitted_event_id else "has waiting events with"
+            return f"{claim} {source} {name} {pinned!r}, but this event says {value!r}"
+    return None
+
+
+def _stored_events(session: Session, event_ids: list[str]) -> dict[str, Event]:
+    found: dict[str, Event] = {}
+    for part in chunks(sorted(set(event_ids))):
+        query = select(*(EVENTS.c[name] for name in FIELDS)).where(EVENTS.c.event_id.in_(part))
+        for row in session.execute(query):
+            found[row.event_id] = Event(**row._mapping)
+    return found
+
+
+def _pins(
+    session: Session, claim_ids: list[str], stored_claims: dict[str, Claim]
+) -> defaultdict[str, _Pin]:
+    """What the stored events of these claims agree on; fills `stored_claims` on the way."""
+    pins: defaultdict[str, _Pin] = defaultdict(_Pin)
+    for part in chunks(claim_ids):
+        for claim, submitted_event_id in _claims(session, part):
+            stored_claims[claim.claim_id] = claim
+            pins[claim.claim_id] = _Pin(submitted_event_id, claim.channel, claim.branch_code)
+        waiting = select(
+            col(EventRow.claim_id), col(EventRow.channel), col(EventRow.branch_code)
+        ).where(
+            col(EventRow.claim_id).in_([c for c in part if c not in pins]),
+            (col(EventRow.channel).is_not(None)) | (col(EventRow.branch_code).is_not(None)),
+        )
+        for claim_id, channel, branch_code in session.execute(waiting):
+            pin = pins[claim_id]
+            pin.channel = pin.channel or channel
+            pin.branch_code = pin.branch_code or branch_code
+    return pins
+
+
+def _store(
+    session: Session,
+    sla: SlaEngine,
+    events: list[Event],
+    stored_claims: dict[str, Claim],
+    received_at: Instant,
+    materialise: bool,
+) -> None:
+    session.execute(
+        insert(EVENTS),
+        [{**_event_columns(e), "received_at": received_at} for e in events],
+    )
+    claim_ids = sorted({e.claim_id for e in events})
+    existing = dict(stored_claims)
+    new_claims = [
+        {
+            "claim_id": e.claim_id,
+            "channel": e.channel,
+            "branch_code": e.branch_code,
+            "submitted_at": e.occurred_at,
+            "submitted_event_id": e.event_id,
+            "last_event_at": e.occurred_at,
+            "updated_at": received_at,
+            "stale": not materialise,
+        }
+        for e in events
+        if e.type == "submitted"
+    ]
+    for e in events:
+        if e.type == "submitted":
+            assert e.channel is not None and e.branch_code is not None  # the parser requires them
+            existing[e.claim_id] = Claim(e.claim_id, e.channel, e.branch_code, e.occurred_at)
+    if new_claims:
+        session.execute(insert(CLAIMS), new_claims)
+    if not materialise:
+        for part in chunks([c for c in claim_ids if c in stored_claims]):
+            session.execute(update(CLAIMS).where(CLAIMS.c.claim_id.in_(part)).values(stale=True))
+        return
+    rematerialise(
+        session=session,
+        sla=sla,
+        claims=[existing[c] for c in claim_ids if c in existing],
+        now=received_at,
+    )
+
+
+def _claims(session: Session, claim_ids: Sequence[str]) -> list[tuple[Claim, str]]:
+    """The stored claims among these ids, with the event_id of their submitted event."""
+    c = CLAIMS.c
+    query = select(c.claim_id, c.channel, c.branch_code, c.submitted_at, c.submitted_event_id)
+    return [
+        (
+            Claim(row.claim_id, row.channel, row.branch_code, row.submitted_at),
+            row.submitted_event_id,
+        )
+        for row in session.execute(query.where(c.claim_id.in_(claim_ids)))
+    ]
+
+
+def _event_columns(event: Event) -> dict[str, object]:
+    return {
+        "event_id": event.event_id,
+        "claim_id": event.claim_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "channel": event.channel,
+        "branch_code": event.branch_code,
+        "employer_id": event.employer_id,
+        "batch_id": event.batch_id,
+        "amount": event.amount,
+        "reason": event.reason,
+    }
+
+
+def claim_of(row: ClaimRow) -> Claim:
+    return Claim(row.claim_id, row.channel, row.branch_code, row.submitted_at)
+
+
+def rematerialise(
+    *, session: Session, sla: SlaEngine, claims: Sequence[Claim], now: Instant
+) -> None:
+    """Recompute the goal rows of these claims from all their stored events."""
+    if not claims:
+        return
+    ids = [c.claim_id for c in claims]
+    history = histories(session=session, claim_ids=ids)
+    recorded = _recorded(session, ids)
+    increments: Counter[counters.CounterKey] = Counter()
+    goal_rows: list[dict[str, object]] = []
+    claim_rows: list[dict[str, object]] = []
+    for claim in claims:
+        events = history[claim.claim_id]
+        policy_id, records = sla.records(claim, events)
+        last = max(e.occurred_at for e in events)
+        claim_rows.append(
+            {
+                "claim_id": claim.claim_id,
+                "policy_id": policy_id,
+                "last_event_at": last,
+                "updated_at": now,
+                "stale": False,
+            }
+        )
+        for r in records:
+            before = recorded.get((claim.claim_id, r.goal_id), Recorded())
+            after, counted = account(before, r, now)
+            for name, detail in counted:
+                increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
+            goal_rows.append(
+                {
+                    "claim_id": claim.claim_id,
+                    "goal_id": r.goal_id,
+                    "policy_id": policy_id,
+                    "channel": claim.channel,
+                    "branch_code": claim.branch_code,
+                    "phase": r.phase.value,
+                    "started_at": r.started_at,
+                    "ended_at": r.ended_at,
+                    "due_at": r.due_at,
+                    "at_risk_at": r.at_risk_at,
+                    "elapsed_us": r.elapsed,
+                    "target_us": r.target,
+                    "breach_recorded_at": after.breach_at,
+                    "outcome_recorded": after.outcome,
+                }
+            )
+    session.execute(
+        update(CLAIMS).where(CLAIMS.c.claim_id == bindparam("key")),
+        [{**row, "key": row.pop("claim_id")} for row in claim_rows],
+    )
+    for part in chunks(ids):
+        session.execute(delete(GoalRow).where(col(GoalRow.claim_id).in_(part)))
+    if goal_rows:
+        session.execute(insert(GOALS), goal_rows)
+    counters.add(session=session, increments=increments)
+
+
+def _recorded(session: Session, claim_ids: Sequence[str]) -> dict[tuple[str, str], Recorded]:
+    """What the metrics have already counted for these claims' goals."""
+    g = GOALS.c
+    found = {}
+    for part in chunks(claim_ids):
+        query = select(g.claim_id, g.goal_id, g.breach_recorded_at, g.outcome_recorded)
+        for row in session.execute(query.where(g.claim_id.in_(part))):
+            found[(row.claim_id, row.goal_id)] = Recorded(
+                row.breach_recorded_at, row.outcome_recorded
+            )
+    return found
+
+
+def materialise_stale(
+    *,
+    db: Engine,
+    sla: SlaEngine,
+    now: Instant,
+    chunk: int = 1000,
+    progress: Callable[[int], None] = lambda done: None,
+) -> int:
+    """Recompute the goals of every stale claim, a chunk a transaction; returns how many."""
+    done = 0
+    c = CLAIMS.c
+    while True:
+        with session_scope(db) as session:
+            query = (
+                select(c.claim_id, c.channel, c.branch_code, c.submitted_at)
+                .where(c.stale)
+                .order_by(c.claim_id)
+                .limit(chunk)
+            )
+            claims = [Claim(*row) for row in session.execute(query)]
+            if not claims:
+                return done
+            rematerialise(session=session, sla=sla, claims=claims, now=now)
+        done += len(claims)
+        progress(len(claims))

@@ -1,0 +1,174 @@
+"""The three tables: every stored event, one row a claim, one row a claim's goal.
+
+Instants are `int` microseconds in Python and UTC `TIMESTAMP` columns in the database,
+so the code is exact and a person reading the database sees ordinary times.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+from ..timeutil import Instant, from_datetime, to_datetime
+
+
+class UtcInstant(TypeDecorator[int]):
+    """An Instant stored as a UTC timestamp without zone (the same on SQLite and PostgreSQL)."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return to_datetime(int(value)).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQLite text, e.g. from a hand-written query
+            value = datetime.fromisoformat(value)
+        return from_datetime(value.replace(tzinfo=UTC))
+
+
+def _instant(*, nullable: bool, index: bool = False) -> Any:
+    return Field(sa_column=Column(UtcInstant(), nullable=nullable, index=index))
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("event_id", name="uq_events_event_id"),
+        Index("ix_events_claim_time", "claim_id", "occurred_at"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    event_id: str = Field(sa_column=Column(String(128), nullable=False))
+    claim_id: str = Field(max_length=64)
+    type: str = Field(max_length=32)
+    occurred_at: Instant = _instant(nullable=False)
+    channel: str | None = Field(default=None, max_length=64)
+    branch_code: str | None = Field(default=None, max_length=32)
+    employer_id: str | None = Field(default=None, max_length=64)
+    batch_id: str | None = Field(default=None, max_length=64)
+    amount: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    reason: str | None = Field(default=None, max_length=500)
+    received_at: Instant = _instant(nullable=False)
+
+
+class ClaimRow(SQLModel, table=True):
+    """A claim exists once its `submitted` event is stored."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index(
+            "ix_claims_stale",
+            "claim_id",
+            sqlite_where=text("stale"),
+            postgresql_where=text("stale"),
+        ),
+    )
+
+    claim_id: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=64, index=True)
+    branch_code: str = Field(max_length=32, index=True)
+    policy_id: str | None = Field(default=None, max_length=64)
+    submitted_at: Instant = _instant(nullable=False)
+    submitted_event_id: str = Field(max_length=128)
+    last_event_at: Instant = _instant(nullable=False)  # latest occurred_at of any of its events
+    updated_at: Instant = _instant(nullable=False)
+    # Events arrived that its goal rows do not reflect yet (a bulk import materialises once,
+    # at its end; an interrupted import is finished by the next evaluation).
+    stale: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+
+
+class GoalRow(SQLModel, table=True):
+    """A claim's goal after all its events (clock.GoalRecord), rewritten when they change."""
+
+    __tablename__ = "claim_goals"
+    __table_args__ = (
+        Index("ix_claim_goals_phase_due", "phase", "due_at"),
+        Index("ix_claim_goals_ended", "ended_at"),
+        Index("ix_claim_goals_due", "due_at"),
+        # Goals whose deadline may pass unrecorded: what each evaluation looks at.
+        Index(
+            "ix_claim_goals_unrecorded_breach",
+            "due_at",
+            sqlite_where=text("breach_recorded_at IS NULL"),
+            postgresql_where=text("breach_recorded_at IS NULL"),
+        ),
+    )
+
+    claim_id: str = Field(primary_key=True, max_length=64)
+    goal_id: str = Field(primary_key=True, max_length=64)
+    policy_id: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    branch_code: str = Field(max_length=32)
+    phase: str = Field(max_length=16)
+    started_at: Instant | None = _instant(nullable=True)
+    ended_at: Instant | None = _instant(nullable=True)
+    due_at: Instant | None = _instant(nullable=True)
+    at_risk_at: Instant | None = _instant(nullable=True)
+    elapsed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    target_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # What the metrics have counted, kept across recomputations so nothing counts twice.
+    breach_recorded_at: Instant | None = _instant(nullable=True)
+    outcome_recorded: str | None = Field(default=None, max_length=16)
+
+
+class CounterRow(SQLModel, table=True):
+    """The value of one Prometheus counter series, shared by every replica."""
+
+    __tablename__ = "metric_counters"
+
+    name: str = Field(primary_key=True, max_length=32)
+    channel: str = Field(primary_key=True, max_length=64)
+    goal: str = Field(primary_key=True, max_length=64)
+    branch: str = Field(primary_key=True, max_length=32)
+    detail: str = Field(primary_key=True, max_length=64)  # outcome, or "from:to"
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class OpenCountRow(SQLModel, table=True):
+    """Open goals by status at the last evaluation: the snapshot every replica serves."""
+
+    __tablename__ = "open_goal_counts"
+
+    channel: str = Field(primary_key=True, max_length=64)
+    goal: str = Field(primary_key=True, max_length=64)
+    branch: str = Field(primary_key=True, max_length=32)
+    status: str = Field(primary_key=True, max_length=16)
+    count: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class EvaluatorRow(SQLModel, table=True):
+    """The evaluator lease (one replica evaluates at a time) and the last evaluation."""
+
+    __tablename__ = "evaluator"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str | None = Field(default=None, max_length=128)
+    lease_expires_at: Instant | None = _instant(nullable=True)
+    last_evaluated_at: Instant | None = _instant(nullable=True)
+    last_duration_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

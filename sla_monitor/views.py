@@ -1,0 +1,155 @@
+"""The claim view and the daily report, read from the store through the SLA engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlmodel import Session
+
+from .clock import GoalRecord, Phase
+from .engine import Claim, ClaimView, Engine
+from .events import Event
+from .report import GoalFact, Report, build_report
+from .store.ingest import claim_of, row_to_event
+from .store.queries import (
+    claim_events,
+    get_claim,
+    histories,
+    open_status_counts,
+    report_candidates,
+)
+from .store.tables import GoalRow
+from .timeutil import Instant, local_instant
+
+
+@dataclass(frozen=True)
+class ClaimDetail:
+    view: ClaimView
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class WaitingClaim:
+    """Events are stored for this claim id, but its `submitted` event has not arrived."""
+
+    claim_id: str
+    waiting: int
+
+
+def claim_detail(
+    *, session: Session, sla: Engine, claim_id: str, as_of: Instant
+) -> ClaimDetail | WaitingClaim | None:
+    rows = claim_events(session=session, claim_id=claim_id)
+    claim_row = get_claim(session=session, claim_id=claim_id)
+    if claim_row is None:
+        return WaitingClaim(claim_id, len(rows)) if rows else None
+    events = [row_to_event(r) for r in rows]
+    clock_events = histories(session=session, claim_ids=[claim_id])[claim_id]
+    return ClaimDetail(sla.view(claim_of(claim_row), clock_events, as_of), events)
+
+
+def report_window(sla: Engine, day: date) -> tuple[Instant, Instant]:
+    zone = sla.config.report_zone
+    return local_instant(day, time(0), zone), local_instant(day + timedelta(days=1), time(0), zone)
+
+
+def default_report_as_of(sla: Engine, day: date, now: Instant) -> Instant:
+    """The end of the day, or now if that is still ahead (SPEC §6)."""
+    return min(report_window(sla, day)[1], now)
+
+
+def daily_report(
+    *,
+    session: Session,
+    sla: Engine,
+    day: date,
+    as_of: Instant,
+    channel: str | None = None,
+    branch_code: str | None = None,
+) -> Report:
+    window = report_window(sla, day)
+    candidates = report_candidates(
+        session=session,
+        window_start=window[0],
+        window_end=window[1],
+        as_of=as_of,
+        channel=channel,
+        branch_code=branch_code,
+    )
+    # A claim with events after as_of is replayed up to as_of; the others are read as stored.
+    stale = sorted({claim.claim_id for _, claim in candidates if claim.last_event_at > as_of})
+    replayed = histories(session=session, claim_ids=stale)
+    views: dict[str, ClaimView] = {}
+    facts = []
+    for goal_row, claim_row in candidates:
+        claim = claim_of(claim_row)
+        zone = sla.config.branches[claim.branch_code].zone
+        if claim.claim_id in replayed:
+            if claim.claim_id not in views:
+                views[claim.claim_id] = sla.view(claim, replayed[claim.claim_id], as_of)
+            state = next(
+                (g for g in views[claim.claim_id].goals if g.goal_id == goal_row.goal_id), None
+            )
+            if state is None:
+                continue
+            facts.append(
+                GoalFact(
+                    claim.claim_id,
+                    claim.channel,
+                    claim.branch_code,
+                    state.goal_id,
+                    state.status,
+                    state.due_at,
+                    state.stopped_at,
+                    zone,
+                )
+            )
+        else:
+            # Stored and no later event: its open status is in open_status_counts already.
+            stored = goal_record(goal_row)
+            stopped = stored.ended_at if stored.phase is Phase.STOPPED else None
+            facts.append(
+                GoalFact(
+                    claim.claim_id,
+                    claim.channel,
+                    claim.branch_code,
+                    stored.goal_id,
+                    stored.status_at(as_of),
+                    stored.due_at,
+                    stopped,
+                    zone,
+                    counts_open=False,
+                )
+            )
+    return build_report(
+        day=day,
+        timezone=sla.config.report_timezone,
+        window=window,
+        as_of=as_of,
+        facts=facts,
+        rows=summary_rows(sla, channel),
+        open_counts=open_status_counts(
+            session=session, as_of=as_of, channel=channel, branch_code=branch_code
+        ),
+    )
+
+
+def summary_rows(sla: Engine, channel: str | None) -> list[tuple[str, str]]:
+    return [(c, g) for c, g in sla.config.channel_goals() if channel in (None, c)]
+
+
+def goal_record(row: GoalRow) -> GoalRecord:
+    return GoalRecord(
+        goal_id=row.goal_id,
+        phase=Phase(row.phase),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        due_at=row.due_at,
+        at_risk_at=row.at_risk_at,
+        elapsed=row.elapsed_us,
+        target=row.target_us,
+    )
+
+
+__all__ = ["Claim", "ClaimDetail", "WaitingClaim", "claim_detail", "daily_report"]

@@ -1,0 +1,282 @@
+"""Every status code of the HTTP API (SPEC §7), in process, on both databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+
+from sla_monitor.api.app import create_app
+from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.evaluation import evaluate
+from sla_monitor.monitor import Monitor
+from sla_monitor.store.db import make_engine
+from sla_monitor.timeutil import parse_rfc3339
+
+NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+class Clock:
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def make_client(
+    db: Engine, sla: SlaEngine, clock: Clock, **options: Any
+) -> tuple[TestClient, Monitor]:
+    monitor = Monitor(db=db, sla=sla, interval=30, clock=clock, holder="test")
+    options.setdefault("run_scheduler", False)
+    app = create_app(monitor=monitor, api_tokens=["old-token", TOKEN], **options)
+    return TestClient(app), monitor
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def client(db: Engine, sla: SlaEngine, clock: Clock) -> Iterator[TestClient]:
+    test_client, _ = make_client(db, sla, clock)
+    with test_client:
+        yield test_client
+
+
+def event(event_id: str, kind: str = "submitted", **fields: Any) -> dict[str, Any]:
+    base = {
+        "event_id": event_id,
+        "claim_id": "C1",
+        "type": kind,
+        "occurred_at": "2026-11-16T09:00:00+07:00",
+    }
+    if kind == "submitted":
+        base |= {"channel": "online", "branch_code": "JKT"}
+    return base | fields
+
+
+def test_a_single_event_and_a_batch(client: TestClient) -> None:
+    single = client.post("/v1/events", json=event("E1"), headers=AUTH)
+    assert single.status_code == 200
+    assert single.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    batch = client.post(
+        "/v1/events",
+        json={
+            "events": [
+                event("E1"),
+                event("E2", "documents_completed"),
+                {"event_id": "E3", "nik": "1"},
+                "x",
+            ]
+        },
+        headers=AUTH,
+    )
+    assert batch.status_code == 200
+    body = batch.json()
+    assert (body["accepted"], body["duplicates"]) == (1, 1)
+    assert [(r["index"], r["event_id"]) for r in body["rejected"]] == [(2, "E3"), (3, None)]
+    assert "personal data" in body["rejected"][0]["error"]
+
+
+def test_claim_view_matches_the_cli_shape(client: TestClient) -> None:
+    client.post(
+        "/v1/events",
+        json={"events": [event("E1"), event("E2", "documents_completed")]},
+        headers=AUTH,
+    )
+    claim = client.get("/v1/claims/C1")
+    assert claim.status_code == 200
+    data = claim.json()
+    assert (data["claim_id"], data["channel"], data["branch_code"], data["policy"]) == (
+        "C1",
+        "online",
+        "JKT",
+        "sla-2022",
+    )
+    # As of Sunday 22 Nov: Tue-Fri counted, 4 of 5 working days used: at risk.
+    assert data["goals"][0]["status"] == "at_risk"
+    assert data["goals"][0]["due_at"] == "2026-11-24T00:00:00+07:00"
+
+
+def test_unknown_waiting_and_bad_claim_requests(client: TestClient) -> None:
+    assert client.get("/v1/claims/NOPE").status_code == 404
+    client.post("/v1/events", json=event("W1", "paid", claim_id="W"), headers=AUTH)
+    waiting = client.get("/v1/claims/W")
+    assert waiting.status_code == 404 and "1 event(s) wait" in waiting.json()["detail"]
+    client.post("/v1/events", json=event("E1"), headers=AUTH)
+    assert client.get("/v1/claims/C1", params={"as_of": "yesterday"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": TOKEN},
+    ],
+)
+def test_writes_need_a_valid_bearer_token(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.post("/v1/events", json=event("E1"), headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert client.get("/v1/claims/C1").status_code == 404  # nothing stored
+
+
+def test_every_configured_token_works(client: TestClient) -> None:
+    assert (
+        client.post(
+            "/v1/events", json=event("E1"), headers={"Authorization": "Bearer old-token"}
+        ).status_code
+        == 200
+    )
+
+
+def test_bodies_over_the_limit_get_413(db: Engine, sla: SlaEngine, clock: Clock) -> None:
+    small, _ = make_client(db, sla, clock, max_body_bytes=1000)
+    big = {"events": [event(f"E{i}") for i in range(20)]}
+    assert small.post("/v1/events", json=big, headers=AUTH).status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while streaming
+        yield json.dumps(big).encode()
+
+    assert small.post("/v1/events", content=chunks(), headers=AUTH).status_code == 413
+    assert small.get("/v1/claims/C1").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe{}", "not valid UTF-8"),
+        (b"[1, 2]", "must be an event object"),
+        (b'{"events": {}}', "no other field"),
+        (b'{"events": [], "extra": 1}', "no other field"),
+        (json.dumps({"events": [event(f"E{i}") for i in range(1001)]}).encode(), "at most 1000"),
+        (b'{"event_id": "E1", "event_id": "E2"}', "given twice"),
+        (b"[" * 100_000, "not valid JSON"),
+    ],
+)
+def test_bodies_that_are_not_events_get_422(client: TestClient, body: bytes, message: str) -> None:
+    response = client.post(
+        "/v1/events", content=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_database_down_gives_503_and_readiness_says_why(sla: SlaEngine, clock: Clock) -> None:
+    down = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
+    client, monitor = make_client(down, sla, clock)
+    response = client.post("/v1/events", json=event("E1"), headers=AUTH)
+    assert response.status_code == 503 and "nothing was stored" in response.json()["detail"]
+    assert client.get("/v1/claims/C1").status_code == 503
+    monitor.tick()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "database unavailable" in ready.json()["reason"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readiness_follows_the_evaluation(db: Engine, sla: SlaEngine, clock: Clock) -> None:
+    client, monitor = make_client(db, sla, clock)
+    first = client.get("/readyz")
+    assert first.status_code == 503 and "no evaluation" in first.json()["reason"]
+    monitor.tick()
+    assert client.get("/readyz").json() == {"status": "ready"}
+    clock.now += 91 * 1_000_000  # three intervals and a second without an evaluation
+    stale = client.get("/readyz")
+    assert stale.status_code == 503 and "91 s old" in stale.json()["reason"]
+
+
+def test_metrics_expose_the_snapshot_and_http_figures(
+    db: Engine, sla: SlaEngine, clock: Clock
+) -> None:
+    client, monitor = make_client(db, sla, clock)
+    client.post(
+        "/v1/events",
+        json={"events": [event("E1"), event("E2", "documents_completed")]},
+        headers=AUTH,
+    )
+    clock.now = parse_rfc3339("2026-11-25T00:00:00+07:00")  # past the deadline
+    monitor.tick()
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
+    key = (("branch", "JKT"), ("channel", "online"), ("goal", "payment"))
+    assert samples[("sla_open_claims", (*key, ("status", "breached")))] == 1
+    assert samples[("sla_open_claims", (*key, ("status", "on_track")))] == 0
+    assert samples[("sla_breaches_total", key)] == 1
+    assert samples[("sla_events_total", (("outcome", "accepted"),))] == 2
+    assert samples[("sla_evaluation_timestamp_seconds", ())] == clock.now / 1_000_000
+    assert any(name == "http_requests_total" for name, _ in samples)
+    assert any(name == "process_cpu_seconds_total" for name, _ in samples)
+    assert "C1" not in response.text  # no claim id in any label
+
+
+def test_openapi_document(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    post = document["paths"]["/v1/events"]["post"]
+    assert set(post["responses"]) >= {"200", "401", "413", "422", "503"}
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert [s["title"] for s in schema["oneOf"]] == ["Event", "Batch"]
+    assert {"/v1/claims/{claim_id}", "/metrics", "/healthz", "/readyz"} <= set(document["paths"])
+
+
+def test_the_first_scrape_after_a_restart_shows_the_stored_counters(
+    db: Engine, sla: SlaEngine, clock: Clock
+) -> None:
+    before, _ = make_client(db, sla, clock)
+    before.post(
+        "/v1/events",
+        json={"events": [event("E1"), event("E2", "documents_completed")]},
+        headers=AUTH,
+    )
+    never_loaded = before.get("/metrics").text
+    assert "sla_breaches_total" not in never_loaded  # no made-up zeros before the first load
+    clock.now = parse_rfc3339("2026-11-25T00:00:00+07:00")
+    evaluate(db=db, now=clock.now)  # another replica recorded the breach
+    restarted, _ = make_client(db, sla, clock, run_scheduler=True)
+    with restarted:  # starting loads the snapshot before the first request is served
+        text = restarted.get("/metrics").text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    key = (("branch", "JKT"), ("channel", "online"), ("goal", "payment"))
+    assert samples[("sla_breaches_total", key)] == 1
+    zero_reclassified = (
+        ("channel", "online"),
+        ("from", "breached"),
+        ("goal", "payment"),
+        ("to", "met"),
+    )
+    assert samples[("sla_reclassified_total", zero_reclassified)] == 0  # exists from the start
+
+
+def test_a_write_conflict_that_outlasts_the_retries_is_503_not_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    import sla_monitor.api.app as app_module
+
+    def conflicting(**_: Any) -> None:
+        raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: events.event_id"))
+
+    monkeypatch.setattr(app_module, "ingest", conflicting)
+    response = client.post("/v1/events", json=event("E1"), headers=AUTH)
+    assert response.status_code == 503 and "nothing was stored" in response.json()["detail"]

@@ -1,0 +1,32 @@
+"""Building and storing events in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.events import Event, EventError, parse_events
+from sla_monitor.store.ingest import IngestResult, ingest
+from sla_monitor.timeutil import parse_rfc3339
+
+NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
+
+
+def ev(event_id: str, claim_id: str, kind: str, at: str, **fields: Any) -> dict[str, Any]:
+    return {"event_id": event_id, "claim_id": claim_id, "type": kind, "occurred_at": at, **fields}
+
+
+def submitted(
+    event_id: str, claim_id: str, at: str, channel: str = "online", branch: str = "JKT"
+) -> dict[str, Any]:
+    return ev(event_id, claim_id, "submitted", at, channel=channel, branch_code=branch)
+
+
+def parsed(sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) -> list[Event | EventError]:
+    return parse_events(raws, now=now, channels=sla.config.channels, branches=sla.config.branches)
+
+
+def store(db: Engine, sla: SlaEngine, *raws: dict[str, Any], now: int = NOW) -> IngestResult:
+    return ingest(db=db, sla=sla, items=parsed(sla, list(raws), now), received_at=now)

@@ -1,0 +1,155 @@
+"""The periodic evaluation and its bookkeeping, with an injected clock (SPEC §8)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.evaluation import LEASE, evaluate, load_snapshot
+from sla_monitor.monitor import Monitor
+from sla_monitor.store import lease
+from sla_monitor.timeutil import parse_rfc3339
+
+from .helpers import ev, store, submitted
+
+# Started Mon 16 Nov 09:00 WIB: at risk from the end of Fri 20 Nov (4 of 5 days used),
+# due at the end of Mon 23 Nov (Tue 24 00:00 WIB).
+STARTED = "2026-11-16T09:00:00+07:00"
+AT_RISK = parse_rfc3339("2026-11-21T00:00:00+07:00")
+DUE = parse_rfc3339("2026-11-24T00:00:00+07:00")
+LATER = parse_rfc3339("2026-12-01T00:00:00+07:00")
+KEY = ("online", "payment", "JKT")
+
+
+def open_counts(db: Engine) -> dict[str, int]:
+    snapshot = load_snapshot(db=db)
+    return {s: n for (c, g, b, s), n in snapshot.open_goals.items() if (c, g, b) == KEY}
+
+
+def counter(db: Engine, name: str, detail: str = "") -> int:
+    return load_snapshot(db=db).counters[(name, *KEY, detail)]
+
+
+def test_time_alone_moves_a_goal_to_at_risk_then_breached(db: Engine, sla: SlaEngine) -> None:
+    received = parse_rfc3339("2026-11-16T10:00:00+07:00")
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", STARTED),
+        ev("E2", "C1", "documents_completed", STARTED),
+        now=received,
+    )
+    evaluate(db=db, now=AT_RISK - 1)
+    assert open_counts(db) == {"on_track": 1}
+    evaluate(db=db, now=AT_RISK)
+    assert open_counts(db) == {"at_risk": 1}
+    evaluate(db=db, now=DUE)  # exactly at the deadline: not yet breached
+    assert open_counts(db) == {"at_risk": 1} and counter(db, "breaches") == 0
+    evaluate(db=db, now=DUE + 1)
+    assert open_counts(db) == {"breached": 1} and counter(db, "breaches") == 1
+    evaluate(db=db, now=DUE + 2)
+    assert counter(db, "breaches") == 1  # counted once
+    assert load_snapshot(db=db).evaluated_at == DUE + 2
+
+
+def test_a_late_payment_is_closed_once_and_reclassified(db: Engine, sla: SlaEngine) -> None:
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", STARTED),
+        ev("E2", "C1", "documents_completed", STARTED),
+        now=LATER,
+    )
+    evaluate(db=db, now=DUE + 1)
+    assert counter(db, "breaches") == 1
+    # Paid on Friday, reported only now: the breach was not real.
+    store(db, sla, ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00"), now=LATER)
+    evaluate(db=db, now=LATER)
+    assert open_counts(db) == {}
+    assert counter(db, "closed", "met") == 1
+    assert counter(db, "breaches") == 1  # counters never go down
+    assert load_snapshot(db=db).counters[("reclassified", *KEY, "breached:met")] == 1
+    store(db, sla, ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00"), now=LATER)  # a duplicate
+    assert counter(db, "closed", "met") == 1
+
+
+def test_a_late_closure_counts_a_breach_at_ingest(db: Engine, sla: SlaEngine) -> None:
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", STARTED),
+        ev("E2", "C1", "documents_completed", STARTED),
+        ev("E3", "C1", "paid", "2026-11-25T10:00:00+07:00"),
+        now=LATER,
+    )
+    assert counter(db, "closed", "breached") == 1 and counter(db, "breaches") == 1
+    evaluate(db=db, now=LATER)
+    assert counter(db, "breaches") == 1
+
+
+def test_event_outcomes_are_counted(db: Engine, sla: SlaEngine) -> None:
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", STARTED),
+        submitted("E1", "C1", STARTED),
+        {"event_id": "bad"},
+        now=LATER,
+    )
+    counts = load_snapshot(db=db).counters
+    assert [counts[("events", "", "", "", o)] for o in ("accepted", "duplicate", "rejected")] == [
+        1,
+        1,
+        1,
+    ]
+
+
+def test_one_evaluator_at_a_time_and_takeover(db: Engine) -> None:
+    ttl = 90_000_000
+    assert lease.acquire(db=db, name=LEASE, holder="a", now=0, ttl=ttl)
+    assert not lease.acquire(db=db, name=LEASE, holder="b", now=ttl - 1, ttl=ttl)
+    assert lease.acquire(db=db, name=LEASE, holder="a", now=ttl - 1, ttl=ttl)  # renewed
+    assert not lease.acquire(db=db, name=LEASE, holder="b", now=2 * ttl - 2, ttl=ttl)
+    assert lease.acquire(db=db, name=LEASE, holder="b", now=2 * ttl, ttl=ttl)  # a stopped renewing
+    lease.release(db=db, name=LEASE, holder="b")
+    assert lease.acquire(
+        db=db, name=LEASE, holder="a", now=2 * ttl + 1, ttl=ttl
+    )  # released: at once
+
+
+def test_monitors_share_the_work_and_the_snapshot(db: Engine, sla: SlaEngine) -> None:
+    clock = [DUE + 1]
+    first = Monitor(db=db, sla=sla, interval=30, clock=lambda: clock[0], holder="first")
+    second = Monitor(db=db, sla=sla, interval=30, clock=lambda: clock[0], holder="second")
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", STARTED),
+        ev("E2", "C1", "documents_completed", STARTED),
+        now=LATER,
+    )
+    first.tick()
+    second.tick()
+    assert (first.leading, second.leading) == (True, False)
+    assert first.snapshot == second.snapshot and first.snapshot.open_goals
+    assert first.readiness() is None and second.readiness() is None
+    first.stop()  # releases the lease
+    clock[0] += 1_000_000
+    second.tick()
+    assert second.leading and second.snapshot.evaluated_at == clock[0]
+
+
+def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaEngine) -> None:
+    from sla_monitor.store.ingest import ingest
+
+    from .helpers import parsed
+
+    items = parsed(
+        sla,
+        [submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED)],
+        now=LATER,
+    )
+    ingest(db=db, sla=sla, items=items, received_at=LATER, materialise=False)
+    monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: DUE + 1, holder="m")
+    monitor.tick()
+    assert open_counts(db) == {"breached": 1}

@@ -1,0 +1,109 @@
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+from sqlmodel import SQLModel
+
+from sla_monitor.store import tables  # noqa: F401
+from sla_monitor.store.db import (
+    SchemaError,
+    current_revision,
+    head_revision,
+    make_engine,
+    require_schema,
+    upgrade,
+)
+
+
+def test_migrations_create_exactly_the_models(db: Engine) -> None:
+    with db.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+    assert {"events", "claims", "claim_goals"} <= set(inspect(db).get_table_names())
+
+
+def test_upgrade_is_idempotent(db: Engine) -> None:
+    assert upgrade(db) == (head_revision(), head_revision())
+    assert current_revision(db) == head_revision()
+
+
+def test_an_empty_database_is_refused_with_the_command_to_run(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        require_schema(engine)
+    except SchemaError as exc:
+        assert "sla-monitor db upgrade" in str(exc)
+        assert "has no sla-monitor tables" in str(exc)
+    else:
+        raise AssertionError("an unmigrated database was accepted")
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_database_with_claims_keeps_them(db_url: str) -> None:
+    from sla_monitor.config import load_config
+    from sla_monitor.engine import Engine as SlaEngine
+    from sla_monitor.store.db import session_scope
+    from sla_monitor.store.queries import claim_count
+
+    from .helpers import ev, store, submitted
+
+    engine = make_engine(db_url)
+    try:
+        assert upgrade(engine, "0001") == (None, "0001")
+        with engine.begin() as connection:  # a claim stored by the first release's schema
+            connection.exec_driver_sql(
+                "INSERT INTO claims (claim_id, channel, branch_code, policy_id, submitted_at, "
+                "submitted_event_id, last_event_at, updated_at) VALUES ('OLD', 'online', 'JKT', "
+                "'sla-2022', '2026-11-02 02:00:00', 'E0', '2026-11-02 02:00:00', '2026-11-02 02:00:00')"
+            )
+        assert upgrade(engine) == ("0001", head_revision())
+        with session_scope(engine) as session:
+            assert claim_count(session=session) == 1
+        sla = SlaEngine(load_config(Path(__file__).parent.parent.parent / "config"))
+        result = store(
+            engine,
+            sla,
+            submitted("E1", "NEW", "2026-11-16T09:00:00+07:00"),
+            ev("E2", "NEW", "documents_completed", "2026-11-16T09:00:00+07:00"),
+        )
+        assert result.accepted == 2
+    finally:
+        engine.dispose()
+
+
+def test_replicas_starting_together_migrate_one_after_the_other(postgres_url: str) -> None:
+    """While one process holds the migration lock, another waits for it before migrating."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    db_url = postgres_url  # replicas share a PostgreSQL database; SQLite serves one process
+    env = {**os.environ, "SLA_MONITOR_DATABASE_URL": db_url}
+    command = [sys.executable, "-m", "sla_monitor", "db", "upgrade"]
+    engine = make_engine(db_url)
+    lock = "SELECT pg_advisory_lock(hashtext('sla-monitor-migrations'))"
+    try:
+        with engine.connect() as holder:  # stands for a replica in the middle of migrating
+            holder.execute(text(lock))
+            waiting = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+            try:
+                waiting.wait(timeout=5)
+                pytest.fail(
+                    f"db upgrade did not wait for the migration lock: {waiting.communicate()[0]}"
+                )
+            except subprocess.TimeoutExpired:
+                pass
+            holder.execute(text("SELECT pg_advisory_unlock(hashtext('sla-monitor-migrations'))"))
+            holder.commit()
+        output = waiting.communicate(timeout=60)[0]
+        assert waiting.returncode == 0 and "upgraded from empty" in output, output
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()

@@ -1,0 +1,105 @@
+"""The event parser of SPEC §4: what one event can say about itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sla_monitor.events import Event, EventError, parse_event
+from sla_monitor.timeutil import parse_rfc3339
+
+NOW = parse_rfc3339("2026-11-22T10:00:00+07:00")
+CHANNELS = ("online", "offline", "collective")
+BRANCHES = ("JKT", "DPS")
+
+
+def parse(**fields: Any) -> Event:
+    raw = {
+        "event_id": "E1",
+        "claim_id": "C1",
+        "type": "submitted",
+        "occurred_at": "2026-11-20T09:00:00+07:00",
+        "channel": "online",
+        "branch_code": "JKT",
+    }
+    raw.update(fields)
+    present = {k: v for k, v in raw.items() if v is not ...}
+    return parse_event(present, now=NOW, channels=CHANNELS, branches=BRANCHES)
+
+
+def rejected(**fields: Any) -> str:
+    with pytest.raises(EventError) as caught:
+        parse(**fields)
+    return str(caught.value)
+
+
+def test_a_complete_submitted_event_is_parsed() -> None:
+    event = parse(amount=0, reason="multi\nline reason", employer_id="EMP-1", batch_id="B1")
+    assert event.occurred_at == parse_rfc3339("2026-11-20T02:00:00Z")
+    assert (event.channel, event.branch_code, event.amount) == ("online", "JKT", 0)
+
+
+def test_the_same_instant_in_another_offset_is_the_same_event() -> None:
+    assert parse() == parse(occurred_at="2026-11-20T10:00:00+08:00")
+    assert parse(reason=None) == parse()  # null equals absent
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"event_id": ...}, "'event_id' is required"),
+        ({"event_id": ""}, "1 to 128"),
+        ({"event_id": "x" * 129}, "1 to 128"),
+        ({"event_id": 7}, "must be a string"),
+        ({"claim_id": "c" * 65}, "1 to 64"),
+        ({"type": "approved_maybe"}, "unknown type"),
+        ({"occurred_at": "2026-11-20T09:00:00"}, "no UTC offset"),
+        ({"occurred_at": "20/11/2026 09:00"}, "not an RFC 3339"),
+        ({"occurred_at": "2026-02-30T09:00:00+07:00"}, "not a real date"),
+        ({"occurred_at": 1763600000}, "must be an RFC 3339 string"),
+        ({"occurred_at": "2026-11-22T10:05:01+07:00"}, "more than 5 minutes ahead"),
+        ({"occurred_at": "1999-12-31T23:00:00Z"}, "before"),
+        ({"channel": ...}, "'channel' is required"),
+        ({"channel": "fax"}, "unknown channel 'fax'"),
+        ({"branch_code": ...}, "'branch_code' is required"),
+        ({"branch_code": "XXX"}, "not in the branch registry"),
+        ({"amount": True}, "'amount' must be a whole number"),
+        ({"amount": 1.5}, "'amount' must be a whole number"),
+        ({"amount": "100"}, "'amount' must be a whole number"),
+        ({"amount": -1}, "'amount' must be a whole number"),
+        ({"reason": "r" * 501}, "1 to 500"),
+        ({"nik": "3171234567890001"}, "personal data"),
+        ({"colour": "blue"}, "unknown field(s) colour"),
+        ({"claim_id": "C\x00"}, "control character"),
+    ],
+)
+def test_bad_events_are_rejected_with_a_reason(fields: dict[str, Any], message: str) -> None:
+    assert message in rejected(**fields)
+
+
+def test_exactly_five_minutes_ahead_is_accepted() -> None:
+    assert parse(occurred_at="2026-11-22T10:05:00+07:00").occurred_at == NOW + 300_000_000
+
+
+def test_channel_and_branch_are_optional_after_submitted() -> None:
+    event = parse(type="paid", channel=..., branch_code=...)
+    assert event.channel is None and event.branch_code is None
+
+
+def test_the_rejection_carries_the_event_id_when_readable() -> None:
+    with pytest.raises(EventError) as caught:
+        parse(type="nope")
+    assert caught.value.event_id == "E1"
+    with pytest.raises(EventError) as caught:
+        parse_event(["not", "an", "object"], now=NOW, channels=CHANNELS, branches=BRANCHES)
+    assert caught.value.event_id is None and "JSON object" in str(caught.value)
+
+
+def test_fractions_beyond_microseconds_are_cut() -> None:
+    cut = parse(occurred_at="2026-11-20T02:00:00.123456789Z").occurred_at
+    assert cut == parse_rfc3339("2026-11-20T02:00:00.123456Z")
+
+
+def test_differences_name_the_fields() -> None:
+    assert parse().differences(parse(type="paid", amount=5)) == ["type", "amount"]
