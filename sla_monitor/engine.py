@@ -6,7 +6,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .calendar import Calendars, WorkingTime
-from .clock import ClockEvent, GoalRecord, GoalState, Status, record, state_at, trace
+from .clock import (
+    ClockEvent,
+    GoalRecord,
+    GoalState,
+    Phase,
+    Status,
+    Trace,
+    event_order,
+    record,
+    state_at,
+    trace,
+)
 from .config import Goal, Policy, SlaConfig
 from .timeutil import Instant, local_date
 
@@ -27,6 +38,17 @@ class ClaimView:
     policy_id: str | None
     as_of: Instant
     goals: tuple[GoalState, ...]
+
+
+@dataclass(frozen=True)
+class GoalVersion:
+    """A goal's materialised record while the claim's known events did not change it:
+    the view at any `as_of` in [valid_from, valid_to) is `record` (valid_to None: still).
+    """
+
+    valid_from: Instant
+    valid_to: Instant | None
+    record: GoalRecord
 
 
 class Engine:
@@ -77,6 +99,41 @@ class Engine:
         return policy.id if policy else None, [
             record(goal, trace(goal, events), self.working_time(goal, claim)) for goal in goals
         ]
+
+    def versions(
+        self, claim: Claim, events: Iterable[ClockEvent]
+    ) -> tuple[str | None, list[list[GoalVersion]]]:
+        """Every goal's records through time, one list a goal; the last version of each is
+        `records()`. A view at `as_of` sees the events up to `as_of`, so the record changes
+        only at an event's time, and not before the claim is submitted (SPEC §3).
+        """
+        policy, goals = self.goals_for(claim)
+        ordered = sorted(events, key=event_order)
+        moments = sorted(
+            {claim.submitted_at, *(max(e.occurred_at, claim.submitted_at) for e in ordered)}
+        )
+        out = []
+        for goal in goals:
+            time = self.working_time(goal, claim)
+            versions: list[GoalVersion] = []
+            known, last_trace = 0, Trace(Phase.NOT_STARTED)
+            current = record(goal, last_trace, time)
+            for moment in moments:
+                while known < len(ordered) and ordered[known].occurred_at <= moment:
+                    known += 1
+                tr = trace(goal, ordered[:known])
+                if versions and tr == last_trace:
+                    continue
+                last_trace = tr
+                new = record(goal, tr, time)
+                if versions and new == current:
+                    continue
+                if versions:
+                    versions[-1] = GoalVersion(versions[-1].valid_from, moment, current)
+                versions.append(GoalVersion(moment, None, new))
+                current = new
+            out.append(versions)
+        return policy.id if policy else None, out
 
 
 def is_open(status: Status) -> bool:

@@ -69,59 +69,30 @@ def daily_report(
     branch_code: str | None = None,
 ) -> Report:
     window = report_window(sla, day)
-    candidates = report_candidates(
-        session=session,
-        window_start=window[0],
-        window_end=window[1],
-        as_of=as_of,
-        channel=channel,
-        branch_code=branch_code,
-    )
-    # A claim with events after as_of is replayed up to as_of; the others are read as stored.
-    stale = sorted({claim.claim_id for _, claim in candidates if claim.last_event_at > as_of})
-    replayed = histories(session=session, claim_ids=stale)
-    views: dict[str, ClaimView] = {}
-    facts = []
-    for goal_row, claim_row in candidates:
-        claim = claim_of(claim_row)
-        zone = sla.config.branches[claim.branch_code].zone
-        if claim.claim_id in replayed:
-            if claim.claim_id not in views:
-                views[claim.claim_id] = sla.view(claim, replayed[claim.claim_id], as_of)
-            state = next(
-                (g for g in views[claim.claim_id].goals if g.goal_id == goal_row.goal_id), None
-            )
-            if state is None:
-                continue
-            facts.append(
-                GoalFact(
-                    claim.claim_id,
-                    claim.channel,
-                    claim.branch_code,
-                    state.goal_id,
-                    state.status,
-                    state.due_at,
-                    state.stopped_at,
-                    zone,
-                )
-            )
-        else:
-            # Stored and no later event: its open status is in open_status_counts already.
-            stored = goal_record(goal_row)
-            stopped = stored.ended_at if stored.phase is Phase.STOPPED else None
-            facts.append(
-                GoalFact(
-                    claim.claim_id,
-                    claim.channel,
-                    claim.branch_code,
-                    stored.goal_id,
-                    stored.status_at(as_of),
-                    stored.due_at,
-                    stopped,
-                    zone,
-                    counts_open=False,
-                )
-            )
+    # Every goal as it was at as_of is stored (its goal row, or the version valid then):
+    # the report reads the few that closed or fell due in the window and counts the open
+    # ones in SQL, whatever the day.
+    facts = [
+        GoalFact(
+            goal.claim_id,
+            goal.channel,
+            goal.branch_code,
+            goal.record.goal_id,
+            goal.record.status_at(as_of),
+            goal.record.due_at,
+            goal.record.ended_at if goal.record.phase is Phase.STOPPED else None,
+            sla.config.branches[goal.branch_code].zone,
+            counts_open=False,
+        )
+        for goal in report_candidates(
+            session=session,
+            window_start=window[0],
+            window_end=window[1],
+            as_of=as_of,
+            channel=channel,
+            branch_code=branch_code,
+        )
+    ]
     return build_report(
         day=day,
         timezone=sla.config.report_timezone,

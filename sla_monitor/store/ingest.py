@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col
 
+from ..clock import GoalRecord, Phase
 from ..engine import Claim
 from ..engine import Engine as SlaEngine
 from ..events import FIELDS, Event, EventError
@@ -26,12 +27,14 @@ from ..timeutil import Instant
 from . import counters
 from .db import session_scope
 from .queries import histories
-from .tables import ClaimRow, EventRow, GoalRow
+from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 
 # Core tables: executemany without the ORM's per-row bookkeeping.
-EVENTS, CLAIMS, GOALS = (
-    SQLModel.metadata.tables[t.__tablename__] for t in (EventRow, ClaimRow, GoalRow)
+EVENTS, CLAIMS, GOALS, VERSIONS = (
+    SQLModel.metadata.tables[t.__tablename__] for t in (EventRow, ClaimRow, GoalRow, GoalVersionRow)
 )
+# Versions a report can count: a goal not started or cancelled counts in none.
+COUNTED_PHASES = (Phase.RUNNING, Phase.PAUSED, Phase.STOPPED)
 CHUNK = 2000  # keeps IN (...) lists well under every database's parameter limit
 RETRIES = 12  # a concurrent writer stored one of our event_ids first: classify again
 
@@ -75,6 +78,18 @@ def row_to_event(row: EventRow) -> Event:
     )
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
+# because of a concurrent writer, and running it again is the documented remedy.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def is_write_conflict(exc: IntegrityError | OperationalError) -> bool:
+    """A concurrent writer got in first: the whole batch can be classified and written again."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
 def ingest(
     *,
     db: Engine,
@@ -92,8 +107,8 @@ def ingest(
         try:
             with session_scope(db) as session:
                 return _ingest(session, sla, items, received_at, materialise)
-        except IntegrityError:
-            if attempt == RETRIES - 1:
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == RETRIES - 1 or not is_write_conflict(exc):
                 raise
             # Nothing of this batch was stored; wait a little so the other writer commits.
             time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
@@ -219,6 +234,9 @@ def _store(
     received_at: Instant,
     materialise: bool,
 ) -> None:
+    # Rows in key order, so concurrent batches holding the same keys lock them in the same
+    # order and wait for each other instead of deadlocking.
+    events = sorted(events, key=lambda e: e.event_id)
     session.execute(
         insert(EVENTS),
         [{**_event_columns(e), "received_at": received_at} for e in events],
@@ -236,7 +254,7 @@ def _store(
             "updated_at": received_at,
             "stale": not materialise,
         }
-        for e in events
+        for e in sorted(events, key=lambda e: e.claim_id)
         if e.type == "submitted"
     ]
     for e in events:
@@ -301,9 +319,10 @@ def rematerialise(
     increments: Counter[counters.CounterKey] = Counter()
     goal_rows: list[dict[str, object]] = []
     claim_rows: list[dict[str, object]] = []
+    version_rows: list[dict[str, object]] = []
     for claim in claims:
         events = history[claim.claim_id]
-        policy_id, records = sla.records(claim, events)
+        policy_id, versions = sla.versions(claim, events)
         last = max(e.occurred_at for e in events)
         claim_rows.append(
             {
@@ -314,38 +333,57 @@ def rematerialise(
                 "stale": False,
             }
         )
-        for r in records:
+        for goal_versions in versions:
+            r = goal_versions[-1].record
             before = recorded.get((claim.claim_id, r.goal_id), Recorded())
             after, counted = account(before, r, now)
             for name, detail in counted:
                 increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
             goal_rows.append(
                 {
-                    "claim_id": claim.claim_id,
-                    "goal_id": r.goal_id,
+                    **_record_columns(claim, r),
                     "policy_id": policy_id,
-                    "channel": claim.channel,
-                    "branch_code": claim.branch_code,
-                    "phase": r.phase.value,
-                    "started_at": r.started_at,
-                    "ended_at": r.ended_at,
-                    "due_at": r.due_at,
-                    "at_risk_at": r.at_risk_at,
-                    "elapsed_us": r.elapsed,
-                    "target_us": r.target,
                     "breach_recorded_at": after.breach_at,
                     "outcome_recorded": after.outcome,
                 }
+            )
+            version_rows.extend(
+                {
+                    **_record_columns(claim, v.record),
+                    "valid_from": v.valid_from,
+                    "valid_to": v.valid_to,
+                }
+                for v in goal_versions
+                if v.record.phase in COUNTED_PHASES
             )
     session.execute(
         update(CLAIMS).where(CLAIMS.c.claim_id == bindparam("key")),
         [{**row, "key": row.pop("claim_id")} for row in claim_rows],
     )
     for part in chunks(ids):
-        session.execute(delete(GoalRow).where(col(GoalRow.claim_id).in_(part)))
+        session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
+        session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
     if goal_rows:
         session.execute(insert(GOALS), goal_rows)
+    if version_rows:
+        session.execute(insert(VERSIONS), version_rows)
     counters.add(session=session, increments=increments)
+
+
+def _record_columns(claim: Claim, r: GoalRecord) -> dict[str, object]:
+    return {
+        "claim_id": claim.claim_id,
+        "goal_id": r.goal_id,
+        "channel": claim.channel,
+        "branch_code": claim.branch_code,
+        "phase": r.phase.value,
+        "started_at": r.started_at,
+        "ended_at": r.ended_at,
+        "due_at": r.due_at,
+        "at_risk_at": r.at_risk_at,
+        "elapsed_us": r.elapsed,
+        "target_us": r.target,
+    }
 
 
 def _recorded(session: Session, claim_ids: Sequence[str]) -> dict[tuple[str, str], Recorded]:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, or_, select
+from sqlmodel import Session, SQLModel, col
 
-from ..clock import ClockEvent, Phase
+from ..clock import ClockEvent, GoalRecord, Phase
 from ..timeutil import Instant
-from .tables import ClaimRow, EventRow, GoalRow
+from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
+
+GOALS, VERSIONS, CLAIMS = (
+    SQLModel.metadata.tables[t.__tablename__] for t in (GoalRow, GoalVersionRow, ClaimRow)
+)
 
 CHUNK = 500
 
@@ -58,6 +64,59 @@ def waiting_events(*, session: Session) -> int:
     return int(session.execute(query).scalar_one())
 
 
+# The columns of a stored goal record, in the order of clock.GoalRecord's fields.
+RECORD_COLUMNS = (
+    "goal_id",
+    "phase",
+    "started_at",
+    "ended_at",
+    "due_at",
+    "at_risk_at",
+    "elapsed_us",
+    "target_us",
+)
+
+
+@dataclass(frozen=True)
+class ReportGoal:
+    """A goal as it was at a report's `as_of`, with its claim's channel and branch."""
+
+    claim_id: str
+    channel: str
+    branch_code: str
+    record: GoalRecord
+
+
+def _as_of_sources(as_of: Instant) -> list[tuple[Table, ColumnElement[bool]]]:
+    """Where each goal's record at `as_of` is stored, and the condition that selects it.
+
+    A claim with no event after `as_of` is exactly its goal row; a claim with later events
+    is the goal version valid at `as_of` (SPEC §3: a view ignores later events).
+    """
+    goals, versions, claims = GOALS, VERSIONS, CLAIMS
+    return [
+        (goals, claims.c.last_event_at <= as_of),
+        (
+            versions,
+            and_(
+                claims.c.last_event_at > as_of,
+                versions.c.valid_from <= as_of,
+                or_(versions.c.valid_to.is_(None), versions.c.valid_to > as_of),
+            ),
+        ),
+    ]
+
+
+def _filtered(
+    query: Select[Any], source: Table, channel: str | None, branch: str | None
+) -> Select[Any]:
+    if channel is not None:
+        query = query.where(source.c.channel == channel)
+    if branch is not None:
+        query = query.where(source.c.branch_code == branch)
+    return query
+
+
 def report_candidates(
     *,
     session: Session,
@@ -66,39 +125,33 @@ def report_candidates(
     as_of: Instant,
     channel: str | None = None,
     branch_code: str | None = None,
-) -> list[tuple[GoalRow, ClaimRow]]:
-    """Every goal that can count in a report: closed in the window, due in it, or open at as_of.
+) -> list[ReportGoal]:
+    """The goals, as they were at `as_of`, that closed in the window or fell due in it.
 
-    Computed from the materialised goals (all events); a goal whose claim has events after
-    `as_of` is recomputed by the caller, and the as-of view of any goal is always inside
-    this set because it is a prefix of the full history.
+    Open goals are counted by `open_status_counts`, in SQL, without being listed.
     """
-    open_phases = [Phase.RUNNING.value, Phase.PAUSED.value]
-    # Open goals of claims with no event after as_of are counted in SQL (open_status_counts);
-    # only those of claims with later events are listed here, to be replayed.
-    relevant = or_(
-        and_(
-            col(GoalRow.phase) == Phase.STOPPED.value,
-            col(GoalRow.ended_at) >= window_start,
-            col(GoalRow.ended_at) < window_end,
-        ),
-        and_(col(GoalRow.due_at) >= window_start, col(GoalRow.due_at) < min(window_end, as_of)),
-        and_(
-            col(GoalRow.started_at) <= as_of,
-            or_(col(GoalRow.phase).in_(open_phases), col(GoalRow.ended_at) > as_of),
-            col(ClaimRow.last_event_at) > as_of,
-        ),
-    )
-    query = (
-        select(GoalRow, ClaimRow)
-        .join(ClaimRow, col(ClaimRow.claim_id) == col(GoalRow.claim_id))
-        .where(relevant)
-    )
-    if channel is not None:
-        query = query.where(col(GoalRow.channel) == channel)
-    if branch_code is not None:
-        query = query.where(col(GoalRow.branch_code) == branch_code)
-    return [(goal, claim) for goal, claim in session.execute(query)]
+    found = []
+    for source, as_of_condition in _as_of_sources(as_of):
+        c = source.c
+        in_window = or_(
+            and_(
+                c.phase == Phase.STOPPED.value,
+                c.ended_at >= window_start,
+                c.ended_at < window_end,
+            ),
+            and_(c.due_at >= window_start, c.due_at < min(window_end, as_of)),
+        )
+        columns = [c[name] for name in RECORD_COLUMNS]
+        query = (
+            select(c.claim_id, c.channel, c.branch_code, *columns)
+            .join(CLAIMS, CLAIMS.c.claim_id == c.claim_id)
+            .where(as_of_condition, in_window)
+        )
+        for row in session.execute(_filtered(query, source, channel, branch_code)):
+            goal_id, phase, *instants = row[3:]
+            record = GoalRecord(goal_id, Phase(phase), *instants)
+            found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
+    return found
 
 
 def claim_count(*, session: Session) -> int:
@@ -112,29 +165,26 @@ def open_status_counts(
     channel: str | None = None,
     branch_code: str | None = None,
 ) -> dict[tuple[str, str, str], int]:
-    """Open goals at `as_of` by (channel, goal, status), for claims with no later event.
+    """Open goals at `as_of` by (channel, goal, status).
 
-    For those claims the stored goal is exactly the goal at `as_of`, so its status is a
-    comparison of `as_of` with the stored instants: one aggregate, no replay.
+    Each goal's record at `as_of` is stored (`_as_of_sources`), so its status is a
+    comparison of `as_of` with the stored instants: one aggregate a source, no replay.
     """
-    g = col
-    status = case(
-        (g(GoalRow.due_at) < as_of, "breached"),
-        (g(GoalRow.phase) == Phase.PAUSED.value, "paused"),
-        (g(GoalRow.at_risk_at) <= as_of, "at_risk"),
-        else_="on_track",
-    )
-    query = (
-        select(g(GoalRow.channel), g(GoalRow.goal_id), status, func.count())
-        .join(ClaimRow, g(ClaimRow.claim_id) == g(GoalRow.claim_id))
-        .where(
-            g(GoalRow.phase).in_([Phase.RUNNING.value, Phase.PAUSED.value]),
-            g(ClaimRow.last_event_at) <= as_of,
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for source, as_of_condition in _as_of_sources(as_of):
+        c = source.c
+        status = case(
+            (c.due_at < as_of, "breached"),
+            (c.phase == Phase.PAUSED.value, "paused"),
+            (c.at_risk_at <= as_of, "at_risk"),
+            else_="on_track",
         )
-        .group_by(g(GoalRow.channel), g(GoalRow.goal_id), status)
-    )
-    if channel is not None:
-        query = query.where(g(GoalRow.channel) == channel)
-    if branch_code is not None:
-        query = query.where(g(GoalRow.branch_code) == branch_code)
-    return {(c, goal, s): int(n) for c, goal, s, n in session.execute(query)}
+        query = (
+            select(c.channel, c.goal_id, status, func.count())
+            .join(CLAIMS, CLAIMS.c.claim_id == c.claim_id)
+            .where(c.phase.in_([Phase.RUNNING.value, Phase.PAUSED.value]), as_of_condition)
+            .group_by(c.channel, c.goal_id, status)
+        )
+        for ch, goal, state, n in session.execute(_filtered(query, source, channel, branch_code)):
+            counts[(ch, goal, state)] += int(n)
+    return dict(counts)

@@ -94,7 +94,9 @@ class ClaimRow(SQLModel, table=True):
     policy_id: str | None = Field(default=None, max_length=64)
     submitted_at: Instant = _instant(nullable=False)
     submitted_event_id: str = Field(max_length=128)
-    last_event_at: Instant = _instant(nullable=False)  # latest occurred_at of any of its events
+    # Latest occurred_at of any of its events; a report as of an earlier instant reads the
+    # claim's goal versions instead of its goal rows.
+    last_event_at: Instant = _instant(nullable=False, index=True)
     updated_at: Instant = _instant(nullable=False)
     # Events arrived that its goal rows do not reflect yet (a bulk import materialises once,
     # at its end; an interrupted import is finished by the next evaluation).
@@ -135,6 +137,33 @@ class GoalRow(SQLModel, table=True):
     # What the metrics have counted, kept across recomputations so nothing counts twice.
     breach_recorded_at: Instant | None = _instant(nullable=True)
     outcome_recorded: str | None = Field(default=None, max_length=16)
+
+
+class GoalVersionRow(SQLModel, table=True):
+    """A goal's record for as_of in [valid_from, valid_to): what a report of a past day reads
+    for claims with later events, instead of replaying them. Running, paused and stopped
+    records only; a goal not started or cancelled counts in no report.
+    """
+
+    __tablename__ = "goal_versions"
+    __table_args__ = (
+        Index("ix_goal_versions_due", "due_at"),
+        Index("ix_goal_versions_ended", "ended_at"),
+    )
+
+    claim_id: str = Field(primary_key=True, max_length=64)
+    goal_id: str = Field(primary_key=True, max_length=64)
+    valid_from: Instant = Field(sa_column=Column(UtcInstant(), primary_key=True))
+    valid_to: Instant | None = _instant(nullable=True)
+    channel: str = Field(max_length=64)
+    branch_code: str = Field(max_length=32)
+    phase: str = Field(max_length=16)
+    started_at: Instant | None = _instant(nullable=True)
+    ended_at: Instant | None = _instant(nullable=True)
+    due_at: Instant | None = _instant(nullable=True)
+    at_risk_at: Instant | None = _instant(nullable=True)
+    elapsed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    target_us: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class CounterRow(SQLModel, table=True):

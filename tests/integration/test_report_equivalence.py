@@ -14,13 +14,14 @@ from sla_monitor.report import GoalFact, build_report
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.ingest import claim_of, ingest, materialise_stale
 from sla_monitor.store.queries import histories
-from sla_monitor.store.tables import ClaimRow
+from sla_monitor.store.tables import ClaimRow, EventRow
 from sla_monitor.timeutil import parse_rfc3339
 from sla_monitor.views import daily_report, report_window, summary_rows
 
 from .helpers import ev, parsed, submitted
 
 LATER = parse_rfc3339("2026-06-01T00:00:00Z")
+PAUSE_AT_RISK = "2026-03-09T10:00:00+07:00"
 
 
 def brute_force(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[str, object]:
@@ -55,6 +56,13 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
     raws += [
         submitted("X1", "STUCK", "2026-03-09T08:00:00+07:00"),
         ev("X2", "STUCK", "documents_completed", "2026-03-09T09:00:00+07:00"),
+        # At risk from Sat 7 March, paused at PAUSE_AT_RISK, resumed and paid the next day:
+        # as of the pause it is paused, and not also at risk as the version it ended says.
+        submitted("P1", "PAUSED", "2026-03-02T08:00:00+07:00"),
+        ev("P2", "PAUSED", "documents_completed", "2026-03-02T09:00:00+07:00"),
+        ev("P3", "PAUSED", "documents_incomplete", PAUSE_AT_RISK),
+        ev("P4", "PAUSED", "documents_completed", "2026-03-10T09:00:00+07:00"),
+        ev("P5", "PAUSED", "paid", "2026-03-10T11:00:00+07:00"),
     ]
     for start in range(0, len(raws), 2000):
         ingest(
@@ -81,3 +89,35 @@ def test_indexed_report_equals_brute_force(demo_month: Engine, sla: SlaEngine) -
             assert fast == slow, (day, as_of)
             checked += sum(r["closed"] + r["open_breached"] + r["at_risk"] for r in fast["summary"])
     assert checked > 100, "the demo month should give the comparison something to compare"
+
+
+def test_a_report_as_of_an_events_instant_includes_that_event(
+    demo_month: Engine, sla: SlaEngine
+) -> None:
+    """At exactly an event's time the view includes it (occurred_at <= as_of): the goal
+    version it starts is read, and the one it ended is not read as well.
+    """
+    day = date(2026, 3, 17)
+    start, end = report_window(sla, day)
+    with session_scope(demo_month) as session:
+        moments = sorted(
+            {
+                row.occurred_at
+                for row in session.execute(
+                    select(EventRow.occurred_at).where(
+                        EventRow.occurred_at >= start,  # type: ignore[operator]
+                        EventRow.occurred_at < end,  # type: ignore[operator]
+                        EventRow.type.in_(["paid", "documents_incomplete"]),  # type: ignore[attr-defined]
+                    )
+                )
+            }
+        )
+    assert len(moments) >= 10, "the day should hold payments and pauses to stop at"
+    cases = [(day, as_of) for as_of in moments[:: max(1, len(moments) // 12)]]
+    cases.append((date(2026, 3, 9), parse_rfc3339(PAUSE_AT_RISK)))
+    for day, as_of in cases:
+        with session_scope(demo_month) as session:
+            fast = report_json(
+                daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
+            )
+        assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)

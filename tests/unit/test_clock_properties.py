@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, time
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -154,3 +155,41 @@ def test_a_claim_viewed_as_of_a_past_instant_ignores_later_events(
     assert seen == state_at(g, trace(g, [e for e in events if e.occurred_at <= as_of]), as_of, time)
     if all(e.occurred_at > as_of for e in events):
         assert seen.status is Status.NOT_STARTED
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    events=events_strategy,
+    target=st.sampled_from(TARGETS),
+    reset=st.booleans(),
+    cut=st.integers(-24, 24 * 45),
+)
+def test_the_goal_version_valid_at_any_instant_is_the_view_then(
+    events: list[ClockEvent], target: str, reset: bool, cut: int
+) -> None:
+    """What a past-day report reads instead of replaying: the stored version at as_of."""
+    g = goal(target, reset=reset)
+    config = SlaConfig(
+        report_timezone="Asia/Jakarta",
+        channels=("online",),
+        calendars={"default": SPEC, "office": OFFICE},
+        policies=(Policy("p", date(2022, 7, 7), (g,)),),
+        branches={"DPS": Branch("DPS", "Denpasar", "Bali", "Asia/Makassar")},
+    )
+    engine = Engine(config, CALENDARS)
+    claim = Claim("C1", "online", "DPS", BASE + 5 * HOUR)
+    _, (versions,) = engine.versions(claim, events)
+    _, (final,) = engine.records(claim, events)
+    assert versions[-1].record == final and versions[-1].valid_to is None
+    for earlier, later in pairwise(versions):
+        assert earlier.valid_to == later.valid_from and earlier.record != later.record
+    as_of = BASE + cut * HOUR
+    valid = [v for v in versions if v.valid_from <= as_of < (v.valid_to or as_of + 1)]
+    view = engine.view(claim, events, as_of).goals[0]
+    if as_of < claim.submitted_at:
+        assert not valid and view.status is Status.NOT_STARTED
+        return
+    (version,) = valid
+    assert version.record.status_at(as_of) is view.status
+    if version.record.phase in (Phase.RUNNING, Phase.STOPPED):
+        assert version.record.due_at == view.due_at
