@@ -101,31 +101,29 @@ class Engine:
         ]
 
     def versions(
-        self, claim: Claim, events: Iterable[ClockEvent]
+        self, claim: Claim, events: Sequence[ClockEvent]
     ) -> tuple[str | None, list[list[GoalVersion]]]:
         """Every goal's records through time, one list a goal; the last version of each is
         `records()`. A view at `as_of` sees the events up to `as_of`, so the record changes
         only at an event's time, and not before the claim is submitted (SPEC §3).
         """
         policy, goals = self.goals_for(claim)
-        ordered = sorted(events, key=event_order)
-        moments = sorted(
-            {claim.submitted_at, *(max(e.occurred_at, claim.submitted_at) for e in ordered)}
-        )
         out = []
         for goal in goals:
+            # Only events of the goal's own types change its trace (clock.trace); the rest
+            # are left out so each moment costs a trace of a few events.
+            kinds = goal.start | goal.pause | goal.resume | goal.reset | goal.stop | goal.cancel
+            ordered = sorted((e for e in events if e.type in kinds), key=event_order)
+            moments = sorted(
+                {claim.submitted_at, *(max(e.occurred_at, claim.submitted_at) for e in ordered)}
+            )
             time = self.working_time(goal, claim)
             versions: list[GoalVersion] = []
-            known, last_trace = 0, Trace(Phase.NOT_STARTED)
-            current = record(goal, last_trace, time)
+            known, current = 0, record(goal, Trace(Phase.NOT_STARTED), time)
             for moment in moments:
                 while known < len(ordered) and ordered[known].occurred_at <= moment:
                     known += 1
-                tr = trace(goal, ordered[:known])
-                if versions and tr == last_trace:
-                    continue
-                last_trace = tr
-                new = record(goal, tr, time)
+                new = record(goal, trace(goal, ordered[:known]), time)
                 if versions and new == current:
                     continue
                 if versions:

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col
 
@@ -25,6 +25,7 @@ from ..recording import EVENTS as EVENTS_TOTAL
 from ..recording import Recorded, account
 from ..timeutil import Instant
 from . import counters
+from .bulk import insert_rows
 from .db import session_scope
 from .queries import histories
 from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
@@ -237,9 +238,8 @@ def _store(
     # Rows in key order, so concurrent batches holding the same keys lock them in the same
     # order and wait for each other instead of deadlocking.
     events = sorted(events, key=lambda e: e.event_id)
-    session.execute(
-        insert(EVENTS),
-        [{**_event_columns(e), "received_at": received_at} for e in events],
+    insert_rows(
+        session, EVENTS, [{**_event_columns(e), "received_at": received_at} for e in events]
     )
     claim_ids = sorted({e.claim_id for e in events})
     existing = dict(stored_claims)
@@ -261,8 +261,7 @@ def _store(
         if e.type == "submitted":
             assert e.channel is not None and e.branch_code is not None  # the parser requires them
             existing[e.claim_id] = Claim(e.claim_id, e.channel, e.branch_code, e.occurred_at)
-    if new_claims:
-        session.execute(insert(CLAIMS), new_claims)
+    insert_rows(session, CLAIMS, new_claims)
     if not materialise:
         for part in chunks([c for c in claim_ids if c in stored_claims]):
             session.execute(update(CLAIMS).where(CLAIMS.c.claim_id.in_(part)).values(stale=True))
@@ -363,10 +362,8 @@ def rematerialise(
     for part in chunks(ids):
         session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
         session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
-    if goal_rows:
-        session.execute(insert(GOALS), goal_rows)
-    if version_rows:
-        session.execute(insert(VERSIONS), version_rows)
+    insert_rows(session, GOALS, goal_rows)
+    insert_rows(session, VERSIONS, version_rows)
     counters.add(session=session, increments=increments)
 
 

@@ -1,0 +1,53 @@
+"""Bulk inserts store exactly what SQLAlchemy's own inserts store."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, insert, select, text
+
+from sla_monitor.store.bulk import insert_rows
+from sla_monitor.store.db import session_scope
+from sla_monitor.store.ingest import EVENTS
+from sla_monitor.timeutil import parse_rfc3339
+
+
+def row(event_id: str, occurred_at: str) -> dict[str, object]:
+    return {
+        "event_id": event_id,
+        "claim_id": "C1",
+        "type": "verified",
+        "occurred_at": parse_rfc3339(occurred_at),
+        "channel": None,
+        "branch_code": "JKT",
+        "employer_id": None,
+        "batch_id": None,
+        "amount": 1500000,
+        "reason": "tab\there, ünïcode",
+        "received_at": parse_rfc3339("2026-03-02T02:00:00.000001Z"),
+    }
+
+
+def test_bulk_rows_equal_sqlalchemy_rows(db: Engine) -> None:
+    stamps = ["2026-03-02T09:00:00+07:00", "1999-12-31T23:59:59.5Z", "2026-03-02T09:00:00.123456Z"]
+    with session_scope(db) as session:
+        session.execute(insert(EVENTS), [row(f"orm-{i}", s) for i, s in enumerate(stamps)])
+        insert_rows(session, EVENTS, [row(f"bulk-{i}", s) for i, s in enumerate(stamps)])
+    with db.connect() as connection:
+        # The raw stored values, as another program would see them.
+        stored = {
+            r.event_id: tuple(r[1:])
+            for r in connection.execute(
+                text(
+                    "SELECT event_id, CAST(occurred_at AS TEXT), CAST(received_at AS TEXT),"
+                    " amount, reason, channel, branch_code FROM events"
+                )
+            )
+        }
+    for i in range(len(stamps)):
+        assert stored[f"bulk-{i}"] == stored[f"orm-{i}"]
+    # Compared with a bound instant the way every query compares: 09:00+07:00 is 02:00Z,
+    # not after it; only the .123456 stamp is, once from each kind of insert.
+    with session_scope(db) as session:
+        later = session.execute(
+            select(func.count()).where(EVENTS.c.occurred_at > parse_rfc3339("2026-03-02T02:00:00Z"))
+        ).scalar_one()
+    assert later == 2
