@@ -17,7 +17,14 @@ from typing import IO, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.exc import OperationalError
 
@@ -37,8 +44,9 @@ from .store.db import (
     upgrade,
 )
 from .store.ingest import materialise_stale
-from .store.queries import waiting_events
+from .store.queries import claim_count, waiting_events
 from .timeutil import MICROS, Instant, TimestampError, format_rfc3339, from_datetime, parse_rfc3339
+from .verify import Check, recompute, verify
 from .views import ClaimDetail, WaitingClaim, claim_detail, daily_report, default_report_as_of
 
 app = typer.Typer(
@@ -211,11 +219,11 @@ def import_command(
 
 
 @contextmanager
-def _progress() -> Iterator[Progress]:
+def _progress(*, counting: str = "bytes") -> Iterator[Progress]:
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
+        DownloadColumn() if counting == "bytes" else MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=True,
@@ -398,6 +406,94 @@ def calendar_command(
         out.print(f"{day.isoformat()} {day:%a}  {name}", highlight=False)
     for day in sorted(d for d in spec.extra_working_days if d.year == year):
         out.print(f"{day.isoformat()} {day:%a}  extra working day (configuration)", highlight=False)
+
+
+def _count_claims(db: DbEngine) -> int:
+    with session_scope(db) as session:
+        return claim_count(session=session)
+
+
+def _print_differences(check: Check, shown: int, verb: str) -> None:
+    for d in check.differences[:shown]:
+        plain = d.to_json()
+        goal = f" goal {d.goal_id}" if d.goal_id else ""
+        out.print(
+            f"claim {d.claim_id}{goal}: {d.field} {verb} {plain['stored']} -> {plain['recomputed']}",
+            highlight=False,
+            markup=False,
+        )
+    if len(check.differences) > shown:
+        out.print(f"... and {len(check.differences) - shown} more (--json lists them all)")
+
+
+@app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Every difference as JSON.")] = False,
+    show: Annotated[int, typer.Option(min=0, help="Differences listed in the text output.")] = 50,
+) -> None:
+    """Recompute every claim from its events and compare with the stored goals (read only).
+
+    Exit 0 when everything matches, 1 when anything differs.
+    """
+    context: Context = ctx.obj
+    with friendly_errors():
+        sla = Engine(context.config())
+        db = context.database(migrate=False)
+        with _progress(counting="claims") as progress:
+            task = progress.add_task("verify", total=_count_claims(db))
+            check = verify(db=db, sla=sla, progress=partial(progress.advance, task))
+    if as_json:
+        body = {
+            "claims": check.claims,
+            "goals": check.goals,
+            "claims_differing": check.claims_differing,
+            "differences": [d.to_json() for d in check.differences],
+        }
+        out.print_json(json.dumps(body, ensure_ascii=False))
+    else:
+        _print_differences(check, show, "stored")
+        verdict = (
+            "all match"
+            if not check.differences
+            else (f"{len(check.differences)} differences in {check.claims_differing} claims")
+        )
+        out.print(f"checked {check.claims} claims, {check.goals} goals: {verdict}")
+    raise typer.Exit(1 if check.differences else 0)
+
+
+@app.command("recompute")
+def recompute_command(
+    ctx: typer.Context,
+    changes: Annotated[
+        Path | None,
+        typer.Option(help="Write every change applied as JSON lines (an audit record)."),
+    ] = None,
+    show: Annotated[int, typer.Option(min=0, help="Changes listed in the text output.")] = 50,
+) -> None:
+    """Apply the current calendar and policies to stored claims, recording what changed.
+
+    Metrics count reclassified outcomes once (sla_reclassified_total); reports read the
+    rewritten goals at once.
+    """
+    context: Context = ctx.obj
+    with friendly_errors(), ExitStack() as stack:
+        sla = Engine(context.config())
+        db = context.database(migrate=False)
+        sink = stack.enter_context(changes.open("w", encoding="utf-8")) if changes else None
+        moment = now()
+        with _progress(counting="claims") as progress:
+            task = progress.add_task("recompute", total=_count_claims(db))
+            check = recompute(db=db, sla=sla, now=moment, progress=partial(progress.advance, task))
+        if sink:
+            for d in check.differences:
+                record = {"recomputed_at": format_rfc3339(moment), **d.to_json()}
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+    _print_differences(check, show, "changed")
+    out.print(
+        f"checked {check.claims} claims, {check.goals} goals: "
+        f"changed {check.claims_differing} claims ({len(check.differences)} values)"
+    )
 
 
 @app.command("serve")
