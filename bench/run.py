@@ -62,7 +62,7 @@ DEFAULT_POSTGRES = os.environ.get(
     "SLA_MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 GROUPS = ("deadlines", "import", "http", "evaluation", "report")
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789abcdef"
 MB = 1024  # kB in a MB (RSS figures are in MiB)
 NA = "—"
 

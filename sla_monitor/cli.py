@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import signal
 import sys
 import time as wallclock
@@ -28,7 +30,8 @@ from rich.progress import (
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.exc import OperationalError
 
-from . import render
+from . import logs, render
+from .auth import MIN_SECRET_LENGTH, TokenError, digest
 from .calendar import holidays_of
 from .config import ConfigError, SlaConfig, load_config
 from .demo import DEFAULT_MONTH, demo_events
@@ -56,6 +59,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("sla_monitor")
 if not out.is_terminal:  # a report piped to a file must not be cut at 80 columns
     out.width = 200
 
@@ -496,6 +500,27 @@ def recompute_command(
     )
 
 
+token_app = typer.Typer(help="Bearer tokens for writers and readers.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("new")
+def token_new() -> None:
+    """Print a new random secret, and the SHA-256 a token file holds for it."""
+    secret = secrets.token_urlsafe(32)
+    out.print(f"secret: {secret}", highlight=False)
+    out.print(f"sha256: {digest(secret).hex()}", highlight=False)
+
+
+@token_app.command("hash")
+def token_hash() -> None:
+    """Read a secret from standard input; print the SHA-256 a token file holds for it."""
+    secret = sys.stdin.readline().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        fail(f"a token must be at least {MIN_SECRET_LENGTH} characters long")
+    out.print(digest(secret).hex(), highlight=False)
+
+
 @app.command("serve")
 def serve_command(
     ctx: typer.Context,
@@ -508,6 +533,14 @@ def serve_command(
         bool,
         typer.Option(help="Also feed a stream of synthetic claims (and a demo month if empty)."),
     ] = False,
+    insecure_open_writes: Annotated[
+        bool,
+        typer.Option(help="Accept events without a token. Only allowed with --demo."),
+    ] = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option(help="text or json [env SLA_MONITOR_LOG_FORMAT].", show_default=False),
+    ] = None,
 ) -> None:
     """Run the HTTP API, the periodic evaluation and /metrics."""
     import uvicorn
@@ -517,19 +550,39 @@ def serve_command(
 
     context: Context = ctx.obj
     settings = context.settings
+    chosen_format = log_format or settings.log_format
+    if chosen_format not in ("text", "json"):
+        fail(f"--log-format must be text or json, not {chosen_format!r}")
+    logs.configure(chosen_format)
+    if insecure_open_writes and not demo:
+        fail(
+            "--insecure-open-writes lets anyone write claim events; it is only allowed with "
+            "--demo. Give writers tokens (SLA_MONITOR_API_TOKENS or SLA_MONITOR_API_TOKENS_FILE)"
+        )
     with friendly_errors():
         config = context.config()
         sla = Engine(config)
+        try:
+            tokens = settings.tokens(channels=config.channels, branches=config.branches)
+        except TokenError as exc:
+            fail(str(exc))
         db = context.database(migrate=migrate)
-    tokens = settings.tokens()
-    if not tokens:
-        err.print(
-            "[yellow]warning:[/yellow] SLA_MONITOR_API_TOKENS is empty: "
-            "POST /v1/events will refuse every request (401)"
-        )
+    writers = [t.name for t in tokens if "write" in t.scopes]
+    if insecure_open_writes:
+        log.warning("--insecure-open-writes: POST /v1/events accepts events without a token")
+    elif not writers:
+        log.warning("no token with the write scope: POST /v1/events will refuse every request")
+    else:
+        log.info("writers: %s", ", ".join(writers))  # names only, never the secrets
+    if settings.protect_reads:
+        log.info("claim reads need a token with the read scope")
     monitor = Monitor(db=db, sla=sla, interval=settings.evaluation_interval, clock=now)
     application = create_app(
-        monitor=monitor, api_tokens=tokens, max_body_bytes=settings.max_body_bytes
+        monitor=monitor,
+        tokens=tokens,
+        protect_reads=settings.protect_reads,
+        open_writes=insecure_open_writes,
+        max_body_bytes=settings.max_body_bytes,
     )
     feeder = _DemoFeeder(db=db, sla=sla) if demo else None
     if feeder:
@@ -539,7 +592,12 @@ def serve_command(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(
-            application, host=host, port=port, log_level="info", timeout_graceful_shutdown=30
+            application,
+            host=host,
+            port=port,
+            log_config=None,  # logs.configure has set up every logger
+            access_log=False,  # the API logs each request itself, without query strings
+            timeout_graceful_shutdown=30,
         )
     finally:
         if feeder:
@@ -584,7 +642,10 @@ class _DemoFeeder:
             while not self.stopping.wait(1.0):
                 feed(live.tick(now()))
         except OperationalError as exc:
-            err.print(f"demo feeder stopped: the database is unavailable ({exc.orig or exc})")
+            log.error(
+                "demo feeder stopped: the database is unavailable (%s)",
+                type(exc.orig or exc).__name__,
+            )
 
 
 def main() -> None:

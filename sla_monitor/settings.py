@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .auth import Token, load_token_file, tokens_from_env
 
 PACKAGE_DEFAULTS = Path(__file__).parent / "defaults"
 REPOSITORY_CONFIG = Path(__file__).parent.parent / "config"
@@ -17,11 +20,18 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./sla_monitor.db"
     config_dir: Path | None = None
     api_tokens: str = ""
+    api_tokens_file: Path | None = None  # scoped tokens by SHA-256 (auth.py)
+    protect_reads: bool = False  # claim detail needs a token with the read scope
+    log_format: str = Field(default="text", pattern="^(text|json)$")
     evaluation_interval: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
 
-    def tokens(self) -> list[str]:
-        return [token.strip() for token in self.api_tokens.split(",") if token.strip()]
+    def tokens(self, *, channels: Collection[str], branches: Collection[str]) -> list[Token]:
+        """Every configured token; TokenError names the bad setting."""
+        found = tokens_from_env(self.api_tokens)
+        if self.api_tokens_file is not None:
+            found += load_token_file(self.api_tokens_file, channels=channels, branches=branches)
+        return found
 
     def resolved_config_dir(self) -> Path:
         """The configured folder, else the repository's config/, else the packaged defaults."""

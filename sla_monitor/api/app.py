@@ -1,6 +1,6 @@
 """The HTTP API of SPEC §7, built by a factory from a running Monitor and settings."""
 
-import hmac
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .. import __version__
+from ..auth import Authenticator, Token, digest
 from ..events import load_json, parse_events
+from ..logs import REQUEST_ID, install_request_ids, request_id_from
 from ..metrics import Exposition
 from ..monitor import Monitor
 from ..render import claim_json
@@ -25,6 +27,7 @@ from ..timeutil import TimestampError, parse_rfc3339
 from ..views import ClaimDetail, WaitingClaim, claim_detail
 from .schema import BATCH_LIMIT, REQUEST_BODY
 
+log = logging.getLogger("sla_monitor.api")
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 # Still conflicting with concurrent writers after the store's retries: nothing was stored.
 BUSY = (IntegrityError,)
@@ -49,15 +52,30 @@ class Problem(BaseModel):
 def create_app(
     *,
     monitor: Monitor,
-    api_tokens: list[str],
+    api_tokens: list[str] | None = None,
+    tokens: list[Token] | None = None,
+    protect_reads: bool = False,
+    open_writes: bool = False,
     max_body_bytes: int = 2 * 1024 * 1024,
     run_scheduler: bool = True,
 ) -> FastAPI:
+    """`api_tokens` are secrets with full access; `tokens` may carry scopes (auth.py).
+
+    `open_writes` accepts events without a token: for a demo only (`serve` refuses it
+    otherwise). `protect_reads` makes claim detail need a token with the read scope.
+    """
+    install_request_ids()
     exposition = Exposition(lambda: monitor.snapshot, monitor.sla.config)
     http_metrics = exposition.http
-    tokens = [t.encode() for t in api_tokens if t]
+    known = [
+        *(Token(f"token-{n}", digest(t)) for n, t in enumerate(api_tokens or [], 1) if t),
+        *(tokens or []),
+    ]
+    authenticator = Authenticator(known)
     sla = monitor.sla
-    bearer = HTTPBearer(auto_error=False, description="A token from SLA_MONITOR_API_TOKENS.")
+    bearer = HTTPBearer(
+        auto_error=False, description="A token from SLA_MONITOR_API_TOKENS or the token file."
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -81,26 +99,67 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")  # a template, never an id
-        http_metrics.observe(
-            request.method, route, response.status_code, time.perf_counter() - started
-        )
-        return response
+        request_id = request_id_from(request.headers.get("x-request-id"))
+        reset = REQUEST_ID.set(request_id)
+        request.state.token_name = None
+        try:
+            try:
+                response = await call_next(request)
+            except Exception:
+                log.exception("request failed: %s %s", request.method, request.url.path)
+                raise
+            elapsed = time.perf_counter() - started
+            route = getattr(request.scope.get("route"), "path", "unmatched")  # never an id
+            http_metrics.observe(request.method, route, response.status_code, elapsed)
+            response.headers["X-Request-ID"] = request_id
+            # The path, never the query string or a header: nothing secret or personal.
+            log.info(
+                "%s %s %d",
+                request.method,
+                request.url.path,
+                response.status_code,
+                extra={
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "token": request.state.token_name,
+                },
+            )
+            return response
+        finally:
+            REQUEST_ID.reset(reset)
 
-    def require_writer(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        presented = credentials.credentials.encode() if credentials else b""
-        valid = False
-        for token in tokens:  # compare with every token, in constant time, whatever matches
-            valid |= hmac.compare_digest(presented, token)
-        if not valid:
+    def authenticated(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None,
+        scope: str,
+    ) -> Token:
+        token = authenticator.identify(credentials.credentials if credentials else None)
+        if token is None:
             raise HTTPException(
                 401,
                 "a valid 'Authorization: Bearer <token>' header is required",
                 {"WWW-Authenticate": "Bearer"},
             )
+        request.state.token_name = token.name
+        if scope not in token.scopes:
+            raise HTTPException(403, f"token {token.name!r} does not have the {scope} scope")
+        return token
+
+    def require_writer(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Token | None:
+        if open_writes and credentials is None:
+            return None
+        return authenticated(request, credentials, "write")
+
+    def require_reader(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Token | None:
+        if not protect_reads:
+            return None
+        return authenticated(request, credentials, "read")
 
     async def limited_body(request: Request) -> bytes:
         declared = request.headers.get("content-length")
@@ -123,29 +182,43 @@ def create_app(
         summary="Store one event or a batch of at most 1000",
         responses={
             401: {"model": Problem, "description": "No valid bearer token."},
+            403: {"model": Problem, "description": "The token has no write scope."},
             413: {"model": Problem, "description": "The body is over the size limit."},
             422: {"model": Problem, "description": "The body is not an event or a batch."},
             503: {"model": Problem, "description": "The database is unavailable; nothing stored."},
         },
         openapi_extra={"requestBody": REQUEST_BODY},
-        dependencies=[Depends(require_writer)],
     )
-    def post_events(body: Annotated[bytes, Depends(limited_body)]) -> IngestResponse:
+    def post_events(
+        writer: Annotated[Token | None, Depends(require_writer)],
+        body: Annotated[bytes, Depends(limited_body)],
+    ) -> IngestResponse:
         raws = _batch(body)
         now = monitor.clock()
         items = parse_events(
             raws, now=now, channels=sla.config.channels, branches=sla.config.branches
         )
         try:
-            result = ingest(db=monitor.db, sla=sla, items=items, received_at=now)
-        except DATABASE_DOWN:
+            result = ingest(db=monitor.db, sla=sla, items=items, received_at=now, writer=writer)
+        except DATABASE_DOWN as exc:
+            log.warning(
+                "ingest: the database is unavailable (%s); answered 503",
+                type(getattr(exc, "orig", None) or exc).__name__,
+            )
             raise HTTPException(
                 503, "the database is unavailable; nothing was stored, retry later"
             ) from None
         except BUSY:
+            log.warning("ingest: concurrent writers still conflicted after retries; answered 503")
             raise HTTPException(
                 503, "concurrent writes of the same events conflicted; nothing was stored, retry"
             ) from None
+        log.info(
+            "ingest: %d accepted, %d duplicates, %d rejected",
+            result.accepted,
+            result.duplicates,
+            len(result.rejected),
+        )
         return IngestResponse(
             accepted=result.accepted,
             duplicates=result.duplicates,
@@ -158,9 +231,19 @@ def create_app(
     @app.get(
         "/v1/claims/{claim_id}",
         summary="One claim's goals, deadlines and events",
-        responses={404: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}},
+        responses={
+            401: {"model": Problem, "description": "Reads are protected; no valid token."},
+            403: {"model": Problem, "description": "The token has no read scope."},
+            404: {"model": Problem},
+            422: {"model": Problem},
+            503: {"model": Problem},
+        },
     )
-    def get_claim(claim_id: str, as_of: str | None = None) -> dict[str, Any]:
+    def get_claim(
+        reader: Annotated[Token | None, Depends(require_reader)],
+        claim_id: str,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
         try:
             moment = monitor.clock() if as_of is None else parse_rfc3339(as_of)
         except TimestampError as exc:
@@ -170,12 +253,20 @@ def create_app(
                 detail = claim_detail(session=session, sla=sla, claim_id=claim_id, as_of=moment)
         except DATABASE_DOWN:
             raise HTTPException(503, "the database is unavailable; retry later") from None
-        if isinstance(detail, WaitingClaim):
+        unscoped = reader is None or (reader.channels is None and reader.branches is None)
+        if isinstance(detail, WaitingClaim) and unscoped:
             raise HTTPException(
                 404,
                 f"claim {claim_id!r} is not submitted yet; {detail.waiting} event(s) wait for it",
             )
-        if not isinstance(detail, ClaimDetail):
+        if not isinstance(detail, ClaimDetail) or (
+            reader is not None
+            and reader.refusal(
+                channel=detail.view.claim.channel, branch_code=detail.view.claim.branch_code
+            )
+        ):
+            # Outside a scoped token's channels or branches a claim is as unknown as a
+            # missing one.
             raise HTTPException(404, f"no claim {claim_id!r}")
         return claim_json(detail, sla.config)
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col
 
+from ..auth import Token
 from ..clock import GoalRecord, Phase
 from ..engine import Claim
 from ..engine import Engine as SlaEngine
@@ -98,16 +99,18 @@ def ingest(
     items: Sequence[Event | EventError],
     received_at: Instant,
     materialise: bool = True,
+    writer: Token | None = None,
 ) -> IngestResult:
     """Store the valid events of a batch; `items[i]` is an event or why it could not be parsed.
 
     With `materialise`, the touched claims' goals are recomputed in the same transaction;
-    without, the claims are marked stale for `materialise_stale` (bulk import).
+    without, the claims are marked stale for `materialise_stale` (bulk import). With a
+    `writer`, events outside its channels or branches are rejected, each with the reason.
     """
     for attempt in range(RETRIES):
         try:
             with session_scope(db) as session:
-                return _ingest(session, sla, items, received_at, materialise)
+                return _ingest(session, sla, items, received_at, materialise, writer)
         except (IntegrityError, OperationalError) as exc:
             if attempt == RETRIES - 1 or not is_write_conflict(exc):
                 raise
@@ -131,6 +134,7 @@ def _ingest(
     items: Sequence[Event | EventError],
     received_at: Instant,
     materialise: bool,
+    writer: Token | None,
 ) -> IngestResult:
     result = IngestResult()
     events = [item for item in items if isinstance(item, Event)]
@@ -142,6 +146,14 @@ def _ingest(
         if isinstance(item, EventError):
             result.rejected.append(Rejection(index, item.event_id, str(item)))
             continue
+        if writer is not None:
+            pin = pins[item.claim_id]  # a stored claim's channel and branch decide
+            refusal = writer.refusal(
+                channel=pin.channel or item.channel, branch_code=pin.branch_code or item.branch_code
+            )
+            if refusal:
+                result.rejected.append(Rejection(index, item.event_id, refusal))
+                continue
         earlier = stored.get(item.event_id) or batch.get(item.event_id)
         if earlier is not None:
             differs = item.differences(earlier)

@@ -357,17 +357,30 @@ def test_compose_sla_monitor(compose: dict[str, Any]) -> None:
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
 
 
-def test_docker_compose_config_accepts_the_file() -> None:
+def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     tool = require_tool("docker-compose")
-    result = subprocess.run(
+    return subprocess.run(
         [tool, "-f", str(COMPOSE.relative_to(REPOSITORY)), "config", "-q"],
         cwd=REPOSITORY,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
+
+
+def test_docker_compose_config_accepts_the_file() -> None:
+    env = {**os.environ, "SLA_MONITOR_API_TOKENS": "a-secret-of-at-least-16-chars"}
+    result = compose_config(env)
     assert result.returncode == 0, result.stderr or result.stdout
+
+
+def test_compose_refuses_to_start_without_a_token() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SLA_MONITOR_API_TOKENS"}
+    result = compose_config(env)
+    assert result.returncode != 0
+    assert "SLA_MONITOR_API_TOKENS" in result.stderr
 
 
 # --- Kubernetes ---------------------------------------------------------------------------
