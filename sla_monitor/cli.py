@@ -48,7 +48,14 @@ from .store.db import (
 )
 from .store.ingest import materialise_stale
 from .store.queries import claim_count, waiting_events
-from .timeutil import MICROS, Instant, TimestampError, format_rfc3339, from_datetime, parse_rfc3339
+from .timeutil import (
+    MICROS,
+    Instant,
+    TimestampError,
+    format_rfc3339,
+    from_datetime,
+    parse_as_of,
+)
 from .verify import Check, recompute, verify
 from .views import ClaimDetail, WaitingClaim, claim_detail, daily_report, default_report_as_of
 
@@ -129,7 +136,7 @@ def _as_of(text: str | None, default: Instant) -> Instant:
     if text is None:
         return default
     try:
-        return parse_rfc3339(text)
+        return parse_as_of(text)
     except TimestampError as exc:
         fail(f"--as-of: {exc}")
 

@@ -124,6 +124,38 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
+def is_plain_text(value: str, *, max_len: int, multiline: bool = False) -> bool:
+    """1 to max_len characters, no control characters, and storable as UTF-8 (no lone
+    surrogate, which JSON's \\ud800 escapes can smuggle in)."""
+    if not value or len(value) > max_len:
+        return False
+    if (_CONTROL_IN_TEXT if multiline else _CONTROL).search(value):
+        return False
+    return value.isascii() or _encodable(value)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: object, width: int = 40) -> str:
+    """A value quoted in a message: repr, escaped, cut; never fails, whatever its size."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        text = f"<{type(value).__name__} too large to show>"
+    return text[:width]
+
+
+def _name(key: object) -> str:
+    """A field name quoted in a message, safe to return as JSON and to log."""
+    return str(key).encode("utf-8", "backslashreplace").decode("utf-8")[:64]
+
+
 def _text(
     raw: Mapping[str, Any], key: str, *, max_len: int, required: bool, multiline: bool = False
 ) -> str | None:
@@ -133,11 +165,13 @@ def _text(
             raise ValueError(f"'{key}' is required")
         return None
     if not isinstance(value, str):
-        raise ValueError(f"'{key}' must be a string, got {type(value).__name__} {value!r:.40}")
+        raise ValueError(f"'{key}' must be a string, got {type(value).__name__} {_shown(value)}")
     if not value or len(value) > max_len:
         raise ValueError(f"'{key}' must be 1 to {max_len} characters long, got {len(value)}")
     if (_CONTROL_IN_TEXT if multiline else _CONTROL).search(value):
         raise ValueError(f"'{key}' contains a control character")
+    if not (value.isascii() or _encodable(value)):
+        raise ValueError(f"'{key}' contains a lone surrogate, which is not a character")
     return value
 
 
@@ -151,7 +185,9 @@ def parse_event(
     """Validate one raw event (a JSON object, or a CSV row with empty cells removed)."""
     if not isinstance(raw, Mapping):
         raise EventError(f"an event must be a JSON object, got {type(raw).__name__}")
-    event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
+    given = raw.get("event_id")
+    # Named in the rejection only when it is a usable id: the response must be valid JSON.
+    event_id = given if isinstance(given, str) and is_plain_text(given, max_len=128) else None
     try:
         return _parse(raw, now=now, channels=channels, branches=branches)
     except ValueError as exc:
@@ -161,7 +197,7 @@ def parse_event(
 def _parse(
     raw: Mapping[str, Any], *, now: Instant, channels: Collection[str], branches: Collection[str]
 ) -> Event:
-    unknown = [str(k) for k in raw if k not in FIELDS]
+    unknown = [_name(k) for k in raw if k not in FIELDS]
     if unknown:
         personal = [k for k in unknown if k.lower() in PERSONAL_DATA]
         if personal:
@@ -210,7 +246,7 @@ def _parse(
         isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= MAX_AMOUNT
     ):
         raise ValueError(
-            f"'amount' must be a whole number of Rupiah from 0 to 10^15, got {amount!r:.40}"
+            f"'amount' must be a whole number of Rupiah from 0 to 10^15, got {_shown(amount)}"
         )
     return Event(
         event_id=event_id,

@@ -91,7 +91,9 @@ def read_csv(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[Sou
             if cell == "":
                 continue  # an empty cell means the field is absent
             raw[name] = (
-                int(cell) if name == "amount" and cell.isdigit() and cell.isascii() else cell
+                int(cell)
+                if name == "amount" and cell.isascii() and cell.isdigit() and len(cell) <= 20
+                else cell
             )
         yield SourceLine(number, raw=raw)
 

@@ -15,10 +15,16 @@ Instant = int  # microseconds since 1970-01-01T00:00:00Z
 MICROS = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# ASCII digits only, and the whole text: fullwidth digits or a trailing newline are not RFC 3339.
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
 )
+_NO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", re.ASCII)
+# The instants the calendars cover (calendar.py): an as_of outside them has no meaning here.
+EARLIEST_AS_OF = 946_684_800 * 1_000_000  # 2000-01-01T00:00:00Z
+LATEST_AS_OF = 4_133_980_800 * 1_000_000  # 2101-01-01T00:00:00Z
 
 
 class TimestampError(ValueError):
@@ -27,9 +33,9 @@ class TimestampError(ValueError):
 
 def parse_rfc3339(text: str) -> Instant:
     """Parse an RFC 3339 timestamp that carries an offset; fractions beyond µs are cut."""
-    match = _RFC3339.match(text)
+    match = _RFC3339.fullmatch(text)
     if match is None:
-        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", text):
+        if _NO_OFFSET.fullmatch(text):
             raise TimestampError(f"{text!r} has no UTC offset; add one such as +07:00 or Z")
         raise TimestampError(
             f"{text!r} is not an RFC 3339 timestamp like 2026-03-02T09:30:00+07:00"
@@ -49,7 +55,18 @@ def parse_rfc3339(text: str) -> Instant:
         )
     except ValueError as exc:
         raise TimestampError(f"{text!r} is not a real date and time ({exc})") from None
-    return from_datetime(naive.replace(tzinfo=UTC) - offset)
+    try:
+        return from_datetime(naive.replace(tzinfo=UTC) - offset)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+07:00, before the first representable instant
+        raise TimestampError(f"{text!r} is outside the years 1 to 9999") from None
+
+
+def parse_as_of(text: str) -> Instant:
+    """An `as_of` given by a person: RFC 3339, within the years the calendars cover."""
+    instant = parse_rfc3339(text)
+    if not EARLIEST_AS_OF <= instant < LATEST_AS_OF:
+        raise TimestampError(f"{text!r} is outside 2000-2100, the years sla-monitor can time")
+    return instant
 
 
 def from_datetime(moment: datetime) -> Instant:

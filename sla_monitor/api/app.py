@@ -16,14 +16,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .. import __version__
 from ..auth import Authenticator, Token, digest
-from ..events import load_json, parse_events
+from ..events import is_plain_text, load_json, parse_events
 from ..logs import REQUEST_ID, install_request_ids, request_id_from
 from ..metrics import Exposition
 from ..monitor import Monitor
 from ..render import claim_json
 from ..store.db import session_scope
 from ..store.ingest import ingest
-from ..timeutil import TimestampError, parse_rfc3339
+from ..timeutil import TimestampError, parse_as_of
 from ..views import ClaimDetail, WaitingClaim, claim_detail
 from .schema import BATCH_LIMIT, REQUEST_BODY
 
@@ -245,9 +245,14 @@ def create_app(
         as_of: str | None = None,
     ) -> dict[str, Any]:
         try:
-            moment = monitor.clock() if as_of is None else parse_rfc3339(as_of)
+            moment = monitor.clock() if as_of is None else parse_as_of(as_of)
         except TimestampError as exc:
             raise HTTPException(422, f"as_of: {exc}") from None
+        if not is_plain_text(claim_id, max_len=64):
+            # No such claim can exist; and a NUL would be refused by PostgreSQL itself.
+            raise HTTPException(
+                404, "no claim: claim ids are 1 to 64 characters without control characters"
+            )
         try:
             with session_scope(monitor.db) as session:
                 detail = claim_detail(session=session, sla=sla, claim_id=claim_id, as_of=moment)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sla_monitor.events import Event, EventError, parse_event
-from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.timeutil import TimestampError, parse_as_of, parse_rfc3339
 
 NOW = parse_rfc3339("2026-11-22T10:00:00+07:00")
 CHANNELS = ("online", "offline", "collective")
@@ -103,3 +103,40 @@ def test_fractions_beyond_microseconds_are_cut() -> None:
 
 def test_differences_name_the_fields() -> None:
     assert parse().differences(parse(type="paid", amount=5)) == ["type", "amount"]
+
+
+def test_timestamps_are_ascii_whole_and_in_range() -> None:
+    for text, problem in [
+        ("\uff12\uff10\uff12\uff16-11-20T09:00:00+07:00", "not an RFC 3339 timestamp"),
+        ("2026-11-20T09:00:00+07:00\n", "not an RFC 3339 timestamp"),
+        ("0001-01-01T00:00:00+07:00", "outside the years 1 to 9999"),
+        ("9999-12-31T23:59:59-05:00", "outside the years 1 to 9999"),
+    ]:
+        with pytest.raises(TimestampError, match=problem):
+            parse_rfc3339(text)
+    with pytest.raises(TimestampError, match="outside 2000-2100"):
+        parse_as_of("9999-12-31T23:59:59Z")
+    assert parse_as_of("2100-12-31T23:59:59Z") == parse_rfc3339("2100-12-31T23:59:59Z")
+
+
+def test_messages_about_hostile_values_never_fail_and_stay_short() -> None:
+    base = {
+        "event_id": "E1",
+        "claim_id": "C1",
+        "type": "paid",
+        "occurred_at": "2026-03-02T09:00:00Z",
+    }
+    cases = [
+        ({**base, "amount": 10**5000}, "'amount' must be a whole number"),
+        ({**base, "reason": "a\ud800b"}, "'reason' contains a lone surrogate"),
+        ({**base, "\ud800": 1}, "unknown field(s) \\ud800"),
+    ]
+    for raw, problem in cases:
+        with pytest.raises(EventError) as raised:
+            parse_event(raw, now=NOW, channels=["online"], branches=["JKT"])
+        message = str(raised.value)
+        assert problem in message and len(message) < 300
+        message.encode("utf-8")  # storable and returnable as JSON
+    with pytest.raises(EventError) as raised:
+        parse_event({**base, "event_id": "x\ud800"}, now=NOW, channels=[], branches=[])
+    assert raised.value.event_id is None  # not echoed: the response must be valid JSON
