@@ -28,7 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy import Engine as DbEngine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import logs, render
 from .auth import MIN_SECRET_LENGTH, TokenError, digest
@@ -105,6 +105,13 @@ def friendly_errors() -> Iterator[None]:
         fail(f"configuration: {exc}")
     except SchemaError as exc:
         fail(str(exc))
+    except IntegrityError:
+        fail(
+            "concurrent writers kept storing the same events first; the batch in progress was "
+            "not stored (earlier ones were). Run the same command again: what is stored "
+            "already counts as duplicates",
+            code=3,
+        )
     except OperationalError as exc:
         fail(f"the database is unavailable: {exc.orig or exc}", code=3)
 

@@ -20,7 +20,16 @@ from .clock import GoalRecord
 from .engine import Claim
 from .engine import Engine as SlaEngine
 from .store.db import session_scope
-from .store.ingest import CLAIMS, COUNTED_PHASES, GOALS, VERSIONS, chunks, rematerialise
+from .store.ingest import (
+    CLAIMS,
+    COUNTED_PHASES,
+    GOALS,
+    VERSIONS,
+    chunks,
+    rematerialise,
+    retrying,
+)
+from .store.locks import lock_claims
 from .store.queries import RECORD_COLUMNS, histories
 from .timeutil import Instant, format_rfc3339
 
@@ -186,7 +195,9 @@ def recompute(
     """
     total = Check()
     for claims in _claim_chunks(db, chunk):
-        with session_scope(db) as session:
+
+        def one_chunk(session: Session, claims: list[Claim] = claims) -> Check:
+            lock_claims(session, (claim.claim_id for claim in claims))  # no batch in between
             part = compare(session, sla, claims)
             changed = {d.claim_id for d in part.differences}
             rematerialise(
@@ -195,6 +206,9 @@ def recompute(
                 claims=[claim for claim in claims if claim.claim_id in changed],
                 now=now,
             )
+            return part
+
+        part = retrying(db, one_chunk)
         total.claims += part.claims
         total.goals += part.goals
         total.differences.extend(part.differences)

@@ -12,6 +12,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -28,6 +29,7 @@ from ..timeutil import Instant
 from . import counters
 from .bulk import insert_rows
 from .db import session_scope
+from .locks import lock_claims
 from .queries import histories
 from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 
@@ -37,6 +39,7 @@ EVENTS, CLAIMS, GOALS, VERSIONS = (
 )
 # Versions a report can count: a goal not started or cancelled counts in none.
 COUNTED_PHASES = (Phase.RUNNING, Phase.PAUSED, Phase.STOPPED)
+T = TypeVar("T")
 CHUNK = 2000  # keeps IN (...) lists well under every database's parameter limit
 RETRIES = 12  # a concurrent writer stored one of our event_ids first: classify again
 
@@ -107,16 +110,9 @@ def ingest(
     without, the claims are marked stale for `materialise_stale` (bulk import). With a
     `writer`, events outside its channels or branches are rejected, each with the reason.
     """
-    for attempt in range(RETRIES):
-        try:
-            with session_scope(db) as session:
-                return _ingest(session, sla, items, received_at, materialise, writer)
-        except (IntegrityError, OperationalError) as exc:
-            if attempt == RETRIES - 1 or not is_write_conflict(exc):
-                raise
-            # Nothing of this batch was stored; wait a little so the other writer commits.
-            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-    raise AssertionError("unreachable")
+    return retrying(
+        db, lambda session: _ingest(session, sla, items, received_at, materialise, writer)
+    )
 
 
 @dataclass
@@ -138,6 +134,7 @@ def _ingest(
 ) -> IngestResult:
     result = IngestResult()
     events = [item for item in items if isinstance(item, Event)]
+    lock_claims(session, (e.claim_id for e in events))  # before any read of them
     stored = _stored_events(session, [e.event_id for e in events])
     stored_claims: dict[str, Claim] = {}
     pins = _pins(session, sorted({e.claim_id for e in events}), stored_claims)
@@ -401,7 +398,9 @@ def _recorded(session: Session, claim_ids: Sequence[str]) -> dict[tuple[str, str
     found = {}
     for part in chunks(claim_ids):
         query = select(g.claim_id, g.goal_id, g.breach_recorded_at, g.outcome_recorded)
-        for row in session.execute(query.where(g.claim_id.in_(part))):
+        # FOR UPDATE: an evaluation recording a breach of these goals commits before this
+        # read, or waits until these rows are rewritten; it is never counted twice.
+        for row in session.execute(query.where(g.claim_id.in_(part)).with_for_update()):
             found[(row.claim_id, row.goal_id)] = Recorded(
                 row.breach_recorded_at, row.outcome_recorded
             )
@@ -419,17 +418,36 @@ def materialise_stale(
     """Recompute the goals of every stale claim, a chunk a transaction; returns how many."""
     done = 0
     c = CLAIMS.c
-    while True:
-        with session_scope(db) as session:
-            query = (
-                select(c.claim_id, c.channel, c.branch_code, c.submitted_at)
-                .where(c.stale)
-                .order_by(c.claim_id)
-                .limit(chunk)
-            )
-            claims = [Claim(*row) for row in session.execute(query)]
-            if not claims:
-                return done
+
+    def one_chunk(session: Session) -> int:
+        query = (
+            select(c.claim_id, c.channel, c.branch_code, c.submitted_at)
+            .where(c.stale)
+            .order_by(c.claim_id)
+            .limit(chunk)
+        )
+        claims = [Claim(*row) for row in session.execute(query)]
+        if claims:
+            lock_claims(session, (claim.claim_id for claim in claims))
             rematerialise(session=session, sla=sla, claims=claims, now=now)
-        done += len(claims)
-        progress(len(claims))
+        return len(claims)
+
+    while count := retrying(db, one_chunk):
+        done += count
+        progress(count)
+    return done
+
+
+def retrying(db: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work` in a transaction, again from the start when a concurrent writer forced a
+    rollback (a unique key taken first, a deadlock): nothing of a failed attempt remains.
+    """
+    for attempt in range(RETRIES):
+        try:
+            with session_scope(db) as session:
+                return work(session)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == RETRIES - 1 or not is_write_conflict(exc):
+                raise
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+    raise AssertionError("unreachable")

@@ -129,8 +129,13 @@ def wait_for(
 # --------------------------------------------------------------------------- sla-monitor serve
 
 
-def serve_env(database_url: str, *, token: str, interval: int) -> dict[str, str]:
-    """The environment of `sla-monitor`: this database, one API token, this interval (s)."""
+def serve_env(
+    database_url: str, *, token: str, interval: int, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of `sla-monitor`: this database, one API token, this interval (s).
+
+    `extra` variables are set last (e.g. SLA_MONITOR_CONFIG_DIR for another configuration).
+    """
     env = {
         **os.environ,
         "SLA_MONITOR_DATABASE_URL": database_url,
@@ -139,17 +144,25 @@ def serve_env(database_url: str, *, token: str, interval: int) -> dict[str, str]
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("SLA_MONITOR_CONFIG_DIR", None)  # the repository's config/
+    env.update(extra or {})
     return env
 
 
 def start_serve(
-    name: str, database_url: str, *extra: str, cwd: Path, token: str, interval: int
+    name: str,
+    database_url: str,
+    *extra: str,
+    cwd: Path,
+    token: str,
+    interval: int,
+    env_extra: Mapping[str, str] | None = None,
 ) -> Process:
-    """`python -m sla_monitor serve` on a free loopback port, with `extra` arguments."""
+    """`python -m sla_monitor serve` on a free loopback port, with `extra` arguments
+    (and `env_extra` variables, see `serve_env`)."""
     port = free_port()
     command = [sys.executable, "-m", "sla_monitor", "serve"]
     command += ["--host", "127.0.0.1", "--port", str(port), *extra]
-    env = serve_env(database_url, token=token, interval=interval)
+    env = serve_env(database_url, token=token, interval=interval, extra=env_extra)
     return start_process(name, command, port=port, cwd=cwd, env=env)
 
 

@@ -1,0 +1,416 @@
+"""Claim events to throw at sla-monitor, the record of what it acknowledged, and what it stored.
+
+The events are valid and varied (every lifecycle step, pauses, late and on-time payments,
+rejections, cancellations, collective claims with employer and amount, branches in the three
+Indonesian zones), all in the past, so every answer the service gives is checkable against
+the database afterwards: `stored_events` reads the `events` table back, `expected_row` says
+what a sent event must look like there, and `run_verify` recomputes every claim from its
+stored events (`sla-monitor verify`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine, text
+
+from sla_monitor.events import FIELDS
+from tests.support.processes import serve_env
+
+TOKEN = "test-writer-token-0123456789abcdef"  # 32+ characters, as the service requires
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+# A branch of each zone: WIB, WITA, WIT (config/branches.toml).
+BRANCHES = {
+    "JKT": "Asia/Jakarta",
+    "BDG": "Asia/Jakarta",
+    "DPS": "Asia/Makassar",
+    "MKS": "Asia/Makassar",
+    "DJJ": "Asia/Jayapura",
+}
+SCENARIOS = (
+    "met",
+    "paid_late",
+    "open_late",
+    "open",
+    "paused",
+    "resumed",
+    "rejected",
+    "cancelled",
+    "waiting",
+)
+
+Raw = dict[str, Any]
+
+
+def _at(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="microseconds")
+
+
+def claim_events(claim_id: str, scenario: str, rng: random.Random, now: datetime) -> list[Raw]:
+    """The events of one claim; every instant lies in the past of `now`."""
+    branch = rng.choice(sorted(BRANCHES))
+    zone = BRANCHES[branch]
+    channel = (
+        "collective"
+        if scenario == "met" and rng.random() < 0.4
+        else rng.choice(["online", "offline"])
+    )
+    events: list[Raw] = []
+
+    def add(kind: str, moment: datetime, **fields: Any) -> None:
+        assert moment < now, (claim_id, kind, moment, now)
+        events.append(
+            {
+                "event_id": f"{claim_id}-{len(events) + 1:02d}",
+                "claim_id": claim_id,
+                "type": kind,
+                "occurred_at": _at(moment, zone),
+                **fields,
+            }
+        )
+
+    jitter = timedelta(seconds=rng.randrange(0, 3600), microseconds=rng.randrange(0, 10**6))
+    if scenario in ("paid_late", "open_late"):
+        start = now - timedelta(days=40) + jitter  # 30+ days: past any 5-working-day deadline
+    elif scenario == "open":
+        start = now - timedelta(hours=3) + jitter / 4  # its last event 15+ minutes ago
+    else:
+        start = now - timedelta(days=rng.randrange(3, 20)) + jitter
+    submitted: dict[str, Any] = {"channel": channel, "branch_code": branch}
+    if channel == "collective":
+        submitted |= {"employer_id": f"EMP-{rng.randrange(100):03d}", "batch_id": f"B-{claim_id}"}
+    if scenario != "waiting":
+        add("submitted", start, **submitted)
+    completed = start + timedelta(hours=2)
+    add("documents_completed", completed, **({"branch_code": branch} if rng.random() < 0.3 else {}))
+    if scenario == "met":
+        add("interview_scheduled", completed + timedelta(hours=3))
+        add("verified", completed + timedelta(hours=20))
+        add("approved", completed + timedelta(hours=22))
+        add("paid", completed + timedelta(days=1), amount=rng.randrange(1, 10**9))
+    elif scenario == "paid_late":
+        add("verified", completed + timedelta(days=20))
+        add("paid", completed + timedelta(days=30), amount=rng.randrange(1, 10**9))
+    elif scenario == "open_late":
+        add("verified", completed + timedelta(days=2))
+    elif scenario == "open":
+        add("interview_scheduled", completed + timedelta(minutes=30))
+    elif scenario == "paused":
+        add("documents_incomplete", completed + timedelta(hours=5), reason="KTP tidak terbaca")
+    elif scenario == "resumed":
+        add("documents_incomplete", completed + timedelta(hours=5), reason="paklaring kurang")
+        add("documents_completed", completed + timedelta(days=1, hours=1))
+        add("paid", completed + timedelta(days=2), amount=rng.randrange(1, 10**9))
+    elif scenario == "rejected":
+        add("verified", completed + timedelta(hours=4))
+        add("rejected", completed + timedelta(hours=6), reason="saldo sudah dicairkan")
+    elif scenario == "cancelled":
+        add("cancelled", completed + timedelta(hours=1), reason="dibatalkan peserta")
+    # "waiting": no submitted; its events wait for it, forever in these tests
+    return events
+
+
+def make_claims(prefix: str, count: int, *, seed: int, now: datetime | None = None) -> list[Raw]:
+    """The events of `count` claims named `<prefix>-<n>`, claim after claim."""
+    rng = random.Random(seed)
+    moment = now or datetime.now(UTC) - timedelta(seconds=5)
+    events: list[Raw] = []
+    for n in range(count):
+        scenario = SCENARIOS[n % len(SCENARIOS)]
+        events += claim_events(f"{prefix}-{n:05d}", scenario, rng, moment)
+    return events
+
+
+def split(events: Sequence[Raw], rng: random.Random, low: int, high: int) -> list[list[Raw]]:
+    """`events` in consecutive batches of `low` to `high` events."""
+    out: list[list[Raw]] = []
+    start = 0
+    while start < len(events):
+        size = rng.randint(low, high)
+        out.append(list(events[start : start + size]))
+        start += size
+    return out
+
+
+def shuffled(events: Sequence[Raw], seed: int) -> list[Raw]:
+    out = list(events)
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def ids(events: Iterable[Raw]) -> set[str]:
+    return {e["event_id"] for e in events}
+
+
+# --------------------------------------------------------------------------- deliveries
+
+
+@dataclass
+class Attempt:
+    """One POST of a batch and how it ended: an HTTP status, or a transport error."""
+
+    batch: int
+    events: list[Raw]
+    started: float
+    ended: float = 0.0
+    status: int | None = None
+    body: Any = None
+    error: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status == 200
+
+    def describe(self) -> str:
+        outcome = self.error or f"{self.status} {json.dumps(self.body)[:300]}"
+        return f"batch {self.batch} ({len(self.events)} events): {outcome}"
+
+
+def post(client: httpx.Client, batch: int, events: list[Raw], timeout: float = 30.0) -> Attempt:
+    attempt = Attempt(batch, events, time.monotonic())
+    try:
+        response = client.post("/v1/events", json={"events": events}, headers=AUTH, timeout=timeout)
+    except httpx.TransportError as exc:
+        attempt.error = f"{type(exc).__name__}: {exc}"
+    else:
+        attempt.status = response.status_code
+        try:
+            attempt.body = response.json()
+        except ValueError:
+            attempt.body = response.text
+    attempt.ended = time.monotonic()
+    return attempt
+
+
+@dataclass
+class Ledger:
+    """Every attempt of every client thread, in the order they ended (thread-safe)."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # exceptions that ended a thread
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    inflight: int = 0  # requests sent and not answered yet
+
+    def record(self, attempt: Attempt) -> None:
+        with self.lock:
+            self.attempts.append(attempt)
+
+    def post(self, client: httpx.Client, batch: int, events: list[Raw]) -> Attempt:
+        """`post`, counted in `inflight` while it waits, then recorded."""
+        with self.lock:
+            self.inflight += 1
+        try:
+            attempt = post(client, batch, events)
+        finally:
+            with self.lock:
+                self.inflight -= 1
+        self.record(attempt)
+        return attempt
+
+    def snapshot(self) -> list[Attempt]:
+        with self.lock:
+            return list(self.attempts)
+
+    def acknowledged(self) -> list[Attempt]:
+        return [a for a in self.snapshot() if a.acknowledged]
+
+    def summary(self, last: int = 12) -> str:
+        attempts = self.snapshot()
+        statuses = Counter(a.error.split(":")[0] if a.error else a.status for a in attempts)
+        lines = [f"{len(attempts)} attempts: {dict(statuses)}; thread failures: {self.failures}"]
+        lines += [a.describe() for a in (attempts[-last:] if last else [])]
+        return "\n".join(lines)
+
+
+def run_thread(ledger: Ledger, target: Any, *args: Any) -> threading.Thread:
+    """Start a daemon thread running target(*args); an exception it raises is recorded."""
+
+    def body() -> None:
+        try:
+            target(*args)
+        except BaseException as exc:  # reported by the test through ledger.failures
+            with ledger.lock:
+                ledger.failures.append(f"{type(exc).__name__}: {exc}")
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    return thread
+
+
+# --------------------------------------------------------------------------- the database
+
+EVENT_COLUMNS = tuple(name for name in FIELDS if name != "event_id")
+
+
+def _naive_utc(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite stores text
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value  # type: ignore[no-any-return]
+
+
+def expected_row(raw: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the `events` row of a sent event must hold (times as naive UTC)."""
+    values = dict(raw)
+    values["occurred_at"] = _naive_utc(datetime.fromisoformat(raw["occurred_at"]))
+    return tuple(values.get(name) for name in EVENT_COLUMNS)
+
+
+@dataclass
+class Stored:
+    rows: dict[str, tuple[Any, ...]]  # event_id -> columns of EVENT_COLUMNS
+    copies: Counter[str]  # event_id -> how many rows hold it
+
+    def twice(self) -> dict[str, int]:
+        return {event_id: n for event_id, n in self.copies.items() if n > 1}
+
+    def missing(self, wanted: Iterable[str]) -> list[str]:
+        return sorted(set(wanted) - set(self.rows))
+
+    def wrong(self, sent: Iterable[Raw]) -> list[str]:
+        """Sent events stored with other content than sent (or not stored)."""
+        return [
+            f"{raw['event_id']}: stored {self.rows.get(raw['event_id'])} sent {expected_row(raw)}"
+            for raw in sent
+            if raw["event_id"] in self.rows and self.rows[raw["event_id"]] != expected_row(raw)
+        ]
+
+
+def stored_events(url: str) -> Stored:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(
+                text(f"SELECT event_id, {', '.join(EVENT_COLUMNS)} FROM events")
+            )
+            rows: dict[str, tuple[Any, ...]] = {}
+            copies: Counter[str] = Counter()
+            for row in result:
+                values = list(row[1:])
+                values[2] = _naive_utc(values[2])
+                rows[row[0]] = tuple(values)
+                copies[row[0]] += 1
+    finally:
+        engine.dispose()
+    return Stored(rows, copies)
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def counter_values(url: str) -> dict[tuple[str, str, str, str, str], int]:
+    """metric_counters: (name, channel, goal, branch, detail) -> value."""
+    rows = query(url, "SELECT name, channel, goal, branch, detail, value FROM metric_counters")
+    return {(row[0], row[1], row[2], row[3], row[4]): int(row[5]) for row in rows}
+
+
+def accounting_problems(url: str) -> list[str]:
+    """Where the metric counters disagree with the goals they count (none: all counted once).
+
+    In these workloads no goal is cancelled after a stop, so each stopped goal was closed
+    exactly once, whatever order its events came in; and a breach, once recorded on a goal,
+    stays recorded (and counted) forever.
+    """
+    values = counter_values(url)
+    closed: Counter[tuple[str, str, str]] = Counter()
+    breaches: Counter[tuple[str, str, str]] = Counter()
+    for (name, channel, goal, branch, _detail), value in values.items():
+        if name == "closed":
+            closed[(channel, goal, branch)] += value
+        elif name == "breaches":
+            breaches[(channel, goal, branch)] += value
+    stopped: Counter[tuple[str, str, str]] = Counter()
+    recorded: Counter[tuple[str, str, str]] = Counter()
+    problems = []
+    for channel, goal, branch, phase, ended, due, breach_at, outcome in query(
+        url,
+        "SELECT channel, goal_id, branch_code, phase, ended_at, due_at, breach_recorded_at, "
+        "outcome_recorded FROM claim_goals",
+    ):
+        key = (channel, goal, branch)
+        if phase == "stopped":
+            stopped[key] += 1
+            actual = "breached" if _naive_utc(ended) > _naive_utc(due) else "met"
+            if outcome != actual:
+                problems.append(f"a stopped goal {key} is {actual} but recorded {outcome!r}")
+        if breach_at is not None:
+            recorded[key] += 1
+    for key in sorted(set(closed) | set(stopped)):
+        if closed[key] != stopped[key]:
+            problems.append(
+                f"closed counter {key} = {closed[key]}, but {stopped[key]} goals are stopped"
+            )
+    for key in sorted(set(breaches) | set(recorded)):
+        if breaches[key] != recorded[key]:
+            problems.append(
+                f"breaches counter {key} = {breaches[key]}, "
+                f"but {recorded[key]} goals have a recorded breach"
+            )
+    return problems
+
+
+def run_cli(
+    url: str, *args: str, cwd: Path, timeout: float = 120, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sla_monitor", *args],
+        env=serve_env(url, token=TOKEN, interval=1, extra={"COLUMNS": "200", **(env or {})}),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_verify(url: str, cwd: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """None when `sla-monitor verify` finds every stored goal equal to its recomputation;
+    else what it printed."""
+    done = run_cli(url, "verify", "--show", "8", cwd=cwd, env=env)
+    if done.returncode == 0:
+        return None
+    return (
+        f"sla-monitor verify exited {done.returncode}\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    )
+
+
+def by_batch(attempts: Iterable[Attempt]) -> dict[int, list[Attempt]]:
+    out: defaultdict[int, list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        out[attempt.batch].append(attempt)
+    return dict(out)
+
+
+def metric(client: httpx.Client, name: str, **labels: str) -> float | None:
+    """The value of the one sample `name` whose labels include `labels`, from /metrics."""
+    response = client.get("/metrics")
+    assert response.status_code == 200, f"/metrics answered {response.status_code}"
+    found = [
+        sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    ]
+    assert len(found) <= 1, f"{name}{labels} matches {len(found)} series"
+    return float(found[0]) if found else None
