@@ -36,7 +36,14 @@ from .calendar import holidays_of
 from .config import ConfigError, SlaConfig, load_config
 from .demo import DEFAULT_MONTH, demo_events
 from .engine import Engine
-from .importer import SourceLine, detect_format, import_lines, read_csv, read_jsonl
+from .importer import (
+    SourceLine,
+    default_parse_workers,
+    detect_format,
+    import_lines,
+    read_csv,
+    read_jsonl,
+)
 from .settings import Settings
 from .store.db import (
     SchemaError,
@@ -169,6 +176,14 @@ def import_command(
     batch_size: Annotated[
         int, typer.Option(min=1, max=50_000, help="Events per transaction.")
     ] = 5000,
+    parse_workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes that parse while the store writes (0: parse inline). "
+            "Default: one fewer than the CPU cores, at most 4.",
+        ),
+    ] = None,
 ) -> None:
     """Import events; exit 0 if none was rejected, 1 if some were (the valid ones are stored)."""
     context: Context = ctx.obj
@@ -198,7 +213,15 @@ def import_command(
                 advance = partial(progress.advance, task)
                 lines: Iterator[SourceLine] = reader(stream, advance)
                 result = import_lines(
-                    lines, source=name, db=db, sla=sla, now=now, batch_size=batch_size
+                    lines,
+                    source=name,
+                    db=db,
+                    sla=sla,
+                    now=now,
+                    batch_size=batch_size,
+                    parse_workers=default_parse_workers()
+                    if parse_workers is None
+                    else parse_workers,
                 )
                 totals["accepted"] += result.accepted
                 totals["duplicates"] += result.duplicates

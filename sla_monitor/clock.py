@@ -65,12 +65,17 @@ class Trace:
 
 def trace(goal: Goal, events: Iterable[ClockEvent]) -> Trace:
     """Apply rules 1-6 to events already filtered to `occurred_at <= as_of`."""
+    return trace_ordered(goal, sorted(events, key=event_order))
+
+
+def trace_ordered(goal: Goal, ordered: Iterable[ClockEvent]) -> Trace:
+    """`trace` of events already in `event_order` (a claim's versions trace every prefix)."""
     phase = Phase.NOT_STARTED
     started_at: Instant | None = None
     spans: list[tuple[Instant, Instant]] = []
     running_since: Instant | None = None
     paused_since: Instant | None = None
-    for event in sorted(events, key=event_order):
+    for event in ordered:
         kind, at = event.type, event.occurred_at
         if kind in goal.cancel:  # rule 5, before or after the start
             return Trace(Phase.CANCELLED, started_at, at, tuple(spans))

@@ -17,6 +17,7 @@ from .clock import (
     record,
     state_at,
     trace,
+    trace_ordered,
 )
 from .config import Goal, Policy, SlaConfig
 from .timeutil import Instant, local_date
@@ -123,7 +124,7 @@ class Engine:
             for moment in moments:
                 while known < len(ordered) and ordered[known].occurred_at <= moment:
                     known += 1
-                new = record(goal, trace(goal, ordered[:known]), time)
+                new = record(goal, trace_ordered(goal, ordered[:known]), time)
                 if versions and new == current:
                     continue
                 if versions:

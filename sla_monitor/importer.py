@@ -1,24 +1,36 @@
 """Event files (JSONL or CSV) → parsed events → the store, batch by batch.
 
 Each line is parsed on its own so that a bad line is reported with its number and
-never costs its neighbours; each batch is committed before it is counted.
+never costs its neighbours; each batch is committed before it is counted. A large input
+is parsed in worker processes while the store writes the batch before: parsing is pure,
+and on a machine with two cores it would otherwise take half the import's time.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO
 
 from sqlalchemy import Engine
 
 from .engine import Engine as SlaEngine
-from .events import EventError, load_json, parse_events
+from .events import Event, EventError, load_json, parse_events
 from .store.ingest import IngestResult, ingest, materialise_stale
 from .timeutil import Instant
 
 BATCH = 1000
+
+
+def default_parse_workers() -> int:
+    """One core stays with the store; the others parse (at most 4: the store is the limit)."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,11 @@ class SourceLine:
     line: int
     raw: object = None
     error: str | None = None
+    json: str | None = None  # a JSONL line not decoded yet: decoding is part of parsing
+
+    def __reduce__(self) -> tuple[type[SourceLine], tuple[object, ...]]:
+        # Sent to parse workers by the thousand: a plain tuple pickles several times faster.
+        return SourceLine, (self.line, self.raw, self.error, self.json)
 
 
 @dataclass(frozen=True)
@@ -54,12 +71,45 @@ def read_jsonl(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[S
             continue
         if not text.strip():
             continue
+        yield SourceLine(number, json=text)
+
+
+def decoded(line: SourceLine) -> object:
+    """What a source line holds: its JSON value, its CSV row, or why it cannot be read."""
+    if line.error is not None:
+        return EventError(line.error)
+    if line.json is not None:
         try:
-            raw = load_json(text)
+            return load_json(line.json)
         except ValueError as exc:
-            yield SourceLine(number, error=f"not valid JSON: {exc}")
-            continue
-        yield SourceLine(number, raw=raw)
+            return EventError(f"not valid JSON: {exc}")
+    return line.raw
+
+
+def parse_lines(
+    batch: Iterable[SourceLine],
+    *,
+    now: Instant,
+    channels: Collection[str],
+    branches: Collection[str],
+) -> list[Event | EventError]:
+    """One batch of source lines, parsed: the same function inline and in a worker."""
+    return parse_events(
+        [decoded(line) for line in batch], now=now, channels=channels, branches=branches
+    )
+
+
+_WORKER_CONFIG: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+
+
+def _worker_init(channels: tuple[str, ...], branches: frozenset[str]) -> None:
+    global _WORKER_CONFIG
+    _WORKER_CONFIG = (channels, branches)
+
+
+def _worker_parse(batch: list[SourceLine], now: Instant) -> list[Event | EventError]:
+    channels, branches = _WORKER_CONFIG
+    return parse_lines(batch, now=now, channels=channels, branches=branches)
 
 
 def read_csv(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:
@@ -107,6 +157,57 @@ def detect_format(name: str, head: bytes) -> str:
     return "jsonl" if head.lstrip().startswith(b"{") else "csv"
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    batch: list[SourceLine]
+    moment: Instant  # the server's clock for the batch: the future check and received_at
+    items: list[Event | EventError]
+
+
+def _parsed_batches(
+    lines: Iterator[SourceLine],
+    *,
+    batch_size: int,
+    now: Callable[[], Instant],
+    sla: SlaEngine,
+    workers: int,
+) -> Iterator[_Parsed]:
+    """The input in batches, parsed, in order. The first batch is parsed inline; only an
+    input longer than one batch is worth starting worker processes for."""
+    channels, branches = tuple(sla.config.channels), frozenset(sla.config.branches)
+    first = list(islice(lines, batch_size))
+    if not first:
+        return
+    moment = now()
+    yield _Parsed(
+        first, moment, parse_lines(first, now=moment, channels=channels, branches=branches)
+    )
+    if workers <= 0:
+        while batch := list(islice(lines, batch_size)):
+            moment = now()
+            items = parse_lines(batch, now=moment, channels=channels, branches=branches)
+            yield _Parsed(batch, moment, items)
+        return
+    # spawn, not fork: the parent may run threads (the progress bar), and a forked child
+    # could inherit a lock one of them held.
+    context = multiprocessing.get_context("spawn")
+    pool: Executor = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_init, initargs=(channels, branches)
+    )
+    ahead: deque[tuple[list[SourceLine], Instant, Future[list[Event | EventError]]]] = deque()
+    try:
+        while True:
+            while len(ahead) < 2 * workers and (batch := list(islice(lines, batch_size))):
+                moment = now()
+                ahead.append((batch, moment, pool.submit(_worker_parse, batch, moment)))
+            if not ahead:
+                return
+            batch, moment, future = ahead.popleft()
+            yield _Parsed(batch, moment, future.result())
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def import_lines(
     lines: Iterator[SourceLine],
     *,
@@ -115,32 +216,24 @@ def import_lines(
     sla: SlaEngine,
     now: Callable[[], Instant],
     batch_size: int = BATCH,
+    parse_workers: int = 0,
     on_batch: Callable[[IngestResult], None] = lambda result: None,
     on_materialised: Callable[[int], None] = lambda claims: None,
 ) -> ImportResult:
     total = ImportResult()
-    channels, branches = sla.config.channels, sla.config.branches.keys()
-
-    def flush(batch: list[SourceLine]) -> None:
-        moment = now()
-        raws = [line.raw if line.error is None else EventError(line.error) for line in batch]
-        items = parse_events(raws, now=moment, channels=channels, branches=branches)
+    for parsed in _parsed_batches(
+        lines, batch_size=batch_size, now=now, sla=sla, workers=parse_workers
+    ):
         # Goals are recomputed once per claim at the end, not once per batch it appears in.
-        result = ingest(db=db, sla=sla, items=items, received_at=moment, materialise=False)
+        result = ingest(
+            db=db, sla=sla, items=parsed.items, received_at=parsed.moment, materialise=False
+        )
         total.accepted += result.accepted
         total.duplicates += result.duplicates
         total.rejections.extend(
-            LineRejection(source, batch[r.index].line, r.event_id, r.error) for r in result.rejected
+            LineRejection(source, parsed.batch[r.index].line, r.event_id, r.error)
+            for r in result.rejected
         )
         on_batch(result)
-
-    batch: list[SourceLine] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= batch_size:
-            flush(batch)
-            batch = []
-    if batch:
-        flush(batch)
     total.materialised = materialise_stale(db=db, sla=sla, now=now(), progress=on_materialised)
     return total

@@ -9,56 +9,50 @@ exactly what SQLAlchemy writes for the same column, so every query reads it the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
 from sqlmodel import Session
 
-from .tables import UtcInstant
-
-NAIVE_EPOCH = datetime(1970, 1, 1)
-
-
-def _timestamp(instant: int) -> datetime:
-    return NAIVE_EPOCH + timedelta(microseconds=instant)
-
-
-def _sqlite_timestamp(instant: int) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format: always six fractional digits.
-    return _timestamp(instant).isoformat(" ", "microseconds")
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _converters(table: Table, columns: Sequence[str], sqlite: bool) -> list[Callable[[Any], Any]]:
-    instant = _sqlite_timestamp if sqlite else _timestamp
-
-    def optional_instant(value: int | None) -> Any:
-        return None if value is None else instant(value)
-
-    return [
-        optional_instant if isinstance(table.c[name].type, UtcInstant) else _as_is
-        for name in columns
-    ]
+from .tables import UtcInstant, naive_utc, sqlite_text
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT the rows (dicts with the same keys) in the caller's transaction."""
+    if rows:
+        columns = list(rows[0])
+        pick = itemgetter(*columns)
+        one = len(columns) == 1
+        insert_tuples(session, table, columns, [(pick(r),) if one else pick(r) for r in rows])
+
+
+def insert_tuples(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT rows given as tuples in the order of `columns`, in the caller's transaction."""
     if not rows:
         return
     connection = session.connection()
-    columns = list(rows[0])
     sqlite = connection.dialect.name == "sqlite"
-    convert = list(zip(columns, _converters(table, columns, sqlite), strict=True))
+    instant = sqlite_text if sqlite else naive_utc
+    # Only the instant columns need converting; the rest go to the driver as they are.
+    at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UtcInstant)]
+    # Many rows share instants (a batch's received_at, deadlines at the same midnight):
+    # each distinct one is converted once.
+    converted: dict[int, Any] = {}
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(row)
+        for i in at:
+            value = values[i]
+            if value is not None:
+                text = converted.get(value)
+                if text is None:
+                    text = converted[value] = instant(value)
+                values[i] = text
+        params.append(tuple(values))
     names = ", ".join(columns)
-    if sqlite:
-        marks = ", ".join("?" for _ in columns)
-        params: list[Any] = [tuple(f(row[c]) for c, f in convert) for row in rows]
-    else:
-        marks = ", ".join(f"%({c})s" for c in columns)
-        params = [{c: f(row[c]) for c, f in convert} for row in rows]
+    marks = ", ".join("?" if sqlite else "%s" for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)

@@ -12,6 +12,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TypeVar
 
 from sqlalchemy import Engine, bindparam, delete, select, update
@@ -27,7 +28,7 @@ from ..recording import EVENTS as EVENTS_TOTAL
 from ..recording import Recorded, account
 from ..timeutil import Instant
 from . import counters
-from .bulk import insert_rows
+from .bulk import insert_rows, insert_tuples
 from .db import session_scope
 from .locks import lock_claims
 from .queries import histories
@@ -37,6 +38,8 @@ from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 EVENTS, CLAIMS, GOALS, VERSIONS = (
     SQLModel.metadata.tables[t.__tablename__] for t in (EventRow, ClaimRow, GoalRow, GoalVersionRow)
 )
+EVENT_COLUMNS = (*FIELDS, "received_at")
+_event_values = attrgetter(*FIELDS)  # an Event's stored values, in the order of FIELDS
 # Versions a report can count: a goal not started or cancelled counts in none.
 COUNTED_PHASES = (Phase.RUNNING, Phase.PAUSED, Phase.STOPPED)
 T = TypeVar("T")
@@ -247,8 +250,8 @@ def _store(
     # Rows in key order, so concurrent batches holding the same keys lock them in the same
     # order and wait for each other instead of deadlocking.
     events = sorted(events, key=lambda e: e.event_id)
-    insert_rows(
-        session, EVENTS, [{**_event_columns(e), "received_at": received_at} for e in events]
+    insert_tuples(
+        session, EVENTS, EVENT_COLUMNS, [(*_event_values(e), received_at) for e in events]
     )
     claim_ids = sorted({e.claim_id for e in events})
     existing = dict(stored_claims)
@@ -294,21 +297,6 @@ def _claims(session: Session, claim_ids: Sequence[str]) -> list[tuple[Claim, str
         )
         for row in session.execute(query.where(c.claim_id.in_(claim_ids)))
     ]
-
-
-def _event_columns(event: Event) -> dict[str, object]:
-    return {
-        "event_id": event.event_id,
-        "claim_id": event.claim_id,
-        "type": event.type,
-        "occurred_at": event.occurred_at,
-        "channel": event.channel,
-        "branch_code": event.branch_code,
-        "employer_id": event.employer_id,
-        "batch_id": event.batch_id,
-        "amount": event.amount,
-        "reason": event.reason,
-    }
 
 
 def claim_of(row: ClaimRow) -> Claim:
