@@ -1139,10 +1139,13 @@ def main(argv: list[str] | None = None) -> int:
             "evaluation": suite.evaluation,
             "report": suite.report,
         }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         for group in plan.groups:
             steps[group]()
+            # The table so far, so a long run that is stopped still leaves what it measured.
+            partial = render(suite, command, started_at, time.perf_counter() - started)
+            args.out.write_text(partial + "\n(unfinished: more groups follow)\n", encoding="utf-8")
         text_out = render(suite, command, started_at, time.perf_counter() - started)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text_out, encoding="utf-8")
         log(f"wrote {args.out} in {(time.perf_counter() - started) / 60:.1f} min")
         print(text_out)

@@ -673,7 +673,7 @@ def fill_store(
     `now` is the instant the store believes it is (default: the workload's end), so the
     same workload always gives the same stored rows.
     """
-    from sla_monitor.importer import SourceLine, import_lines
+    from sla_monitor.importer import SourceLine, default_parse_workers, import_lines
 
     stats = Stats()
     moment = now if now is not None else end_instant(workload.end)
@@ -700,6 +700,7 @@ def fill_store(
         sla=sla,
         now=lambda: moment,
         batch_size=batch_size,
+        parse_workers=default_parse_workers(),
         on_batch=on_batch,
         on_materialised=on_materialised,
     )
