@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select, text
 
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.ingest import EVENTS
+from sla_monitor.store.tables import naive_utc, sqlite_instant, sqlite_text
 from sla_monitor.timeutil import parse_rfc3339
 
 
@@ -51,3 +54,10 @@ def test_bulk_rows_equal_sqlalchemy_rows(db: Engine) -> None:
             select(func.count()).where(EVENTS.c.occurred_at > parse_rfc3339("2026-03-02T02:00:00Z"))
         ).scalar_one()
     assert later == 2
+
+
+@given(st.integers(-(10**16) * 6, 2 * 10**17))
+def test_sqlite_text_is_sqlalchemys_text_and_reads_back(instant: int) -> None:
+    text = sqlite_text(instant)
+    assert text == naive_utc(instant).isoformat(" ", "microseconds")
+    assert sqlite_instant(text) == instant

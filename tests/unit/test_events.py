@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sla_monitor.events import Event, EventError, parse_event
 from sla_monitor.timeutil import TimestampError, parse_as_of, parse_rfc3339
@@ -140,3 +142,67 @@ def test_messages_about_hostile_values_never_fail_and_stay_short() -> None:
     with pytest.raises(EventError) as raised:
         parse_event({**base, "event_id": "x\ud800"}, now=NOW, channels=[], branches=[])
     assert raised.value.event_id is None  # not echoed: the response must be valid JSON
+
+
+def _datetime_reference(text: str) -> int | str:
+    """RFC 3339 → µs through datetime objects, as the parser did before its integer form."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from sla_monitor.timeutil import from_datetime
+
+    match = re.fullmatch(
+        r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+        r"(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+        text,
+        re.ASCII,
+    )
+    assert match is not None
+    y, mo, d, h, mi, s, frac, zulu, sign, oh, om = match.groups()
+    if int(oh or 0) > 23 or int(om or 0) > 59:
+        return "offset"
+    offset = timedelta(0) if zulu else timedelta(hours=int(oh), minutes=int(om))
+    offset = -offset if sign == "-" else offset
+    try:
+        naive = datetime(
+            int(y), int(mo), int(d), int(h), int(mi), int(s), int((frac or "0").ljust(6, "0")[:6])
+        )
+    except ValueError:
+        return "not real"
+    try:
+        return from_datetime(naive.replace(tzinfo=UTC) - offset)
+    except OverflowError:
+        return "outside"
+
+
+@given(
+    year=st.sampled_from([1, 2, 1970, 2000, 2026, 2100, 9999]) | st.integers(0, 9999),
+    month=st.integers(0, 13),
+    day=st.integers(0, 32),
+    hour=st.integers(0, 25),
+    minute=st.integers(0, 61),
+    second=st.integers(0, 61),
+    fraction=st.sampled_from(["", ".5", ".000001", ".123456789"]),
+    offset=st.sampled_from(["Z", "z", "+07:00", "-05:30", "+23:59", "-23:59", "+24:00", "+00:60"]),
+)
+def test_the_integer_parser_agrees_with_datetime_arithmetic(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, fraction: str, offset: str
+) -> None:
+    text = (
+        f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}"
+    )
+    expected = _datetime_reference(text)
+    try:
+        got: int | str = parse_rfc3339(text)
+    except TimestampError as exc:
+        message = str(exc)
+        got = (
+            "offset"
+            if "impossible UTC offset" in message
+            else "not real"
+            if "not a real date" in message
+            else "outside"
+            if "outside the years" in message
+            else message
+        )
+    assert got == expected
