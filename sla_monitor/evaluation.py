@@ -13,14 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlmodel import Session, SQLModel
 
 from .clock import Phase
 from .recording import BREACHES
 from .store import counters
 from .store.db import session_scope
-from .store.tables import EvaluatorRow, GoalRow, OpenCountRow
+from .store.tables import OPEN_PHASES, EvaluatorRow, GoalRow, OpenCountRow
 from .timeutil import Instant
 
 GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
@@ -71,44 +80,55 @@ def evaluate(*, db: Engine, now: Instant, clock: Callable[[], Instant] | None = 
 
 
 def _record_breaches(session: Session, now: Instant) -> int:
+    """Stamp every open goal whose deadline has passed unrecorded, and count each once.
+
+    One set-based UPDATE that returns what it stamped: across a deadline midnight that is
+    tens of thousands of goals, and a statement per goal would take seconds.
+    """
     g = GOALS.c
-    open_phases = [Phase.RUNNING.value, Phase.PAUSED.value]
-    passed = (
-        select(g.claim_id, g.goal_id, g.channel, g.branch_code)
-        .where(g.breach_recorded_at.is_(None), g.due_at < now, g.phase.in_(open_phases))
-        .order_by(g.claim_id, g.goal_id)
-    )
-    rows = session.execute(passed).all()
-    if not rows:
-        return 0
-    increments: Counter[counters.CounterKey] = Counter()
-    for row in rows:
-        increments[(BREACHES, row.channel, row.goal_id, row.branch_code, "")] += 1
-    session.execute(
+    stamped = session.execute(
         update(GOALS)
-        .where(g.claim_id == bindparam("key_claim"), g.goal_id == bindparam("key_goal"))
-        .values(breach_recorded_at=now),
-        [{"key_claim": r.claim_id, "key_goal": r.goal_id} for r in rows],
+        .where(g.breach_recorded_at.is_(None), g.due_at < now, OPEN_PHASES)
+        .values(breach_recorded_at=now)
+        .returning(g.channel, g.goal_id, g.branch_code)
+    ).all()
+    increments: Counter[counters.CounterKey] = Counter(
+        (BREACHES, channel, goal, branch, "") for channel, goal, branch in stamped
     )
     counters.add(session=session, increments=increments)
-    return len(rows)
+    return len(stamped)
 
 
 def _open_counts(session: Session, now: Instant) -> Counter[tuple[str, str, str, str]]:
-    """Open goals by (channel, goal, branch, status) at `now`, by one indexed aggregate."""
+    """Open goals by (channel, goal, branch, status) at `now`, by one aggregate that reads
+    only the covering index of open goals (ix_claim_goals_open), group by group in its order.
+
+    A goal's status is the first that holds of: breached (due_at < now), paused, at_risk
+    (at_risk_at <= now), on_track; each SUM counts one of them (a NULL comparison is false).
+    """
     g = GOALS.c
-    status = case(
-        (g.due_at < now, "breached"),
-        (g.phase == Phase.PAUSED.value, "paused"),
-        (g.at_risk_at <= now, "at_risk"),
-        else_="on_track",
-    ).label("status")
+    breached = g.due_at < now
+    paused = g.phase == Phase.PAUSED.value
+    counted = {
+        "breached": func.sum(case((breached, 1), else_=0)),
+        "paused": func.sum(case((breached, 0), (paused, 1), else_=0)),
+        "at_risk": func.sum(case((breached, 0), (paused, 0), (g.at_risk_at <= now, 1), else_=0)),
+    }
+    # OPEN_PHASES is literal: a planner picks a partial index only for a query that states
+    # the index's condition itself, which a bound parameter does not.
     query = (
-        select(g.channel, g.goal_id, g.branch_code, status, func.count())
-        .where(g.phase.in_([Phase.RUNNING.value, Phase.PAUSED.value]))
-        .group_by(g.channel, g.goal_id, g.branch_code, status)
+        select(g.channel, g.goal_id, g.branch_code, func.count(), *counted.values())
+        .where(OPEN_PHASES)
+        .group_by(g.channel, g.goal_id, g.branch_code)
     )
-    return Counter({(c, goal, b, s): n for c, goal, b, s, n in session.execute(query)})
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for channel, goal, branch, total, *by_status in session.execute(query):
+        for status, n in zip(counted, by_status, strict=True):
+            if n:
+                counts[(channel, goal, branch, status)] = int(n)
+        if on_track := int(total) - sum(int(n) for n in by_status):
+            counts[(channel, goal, branch, "on_track")] = on_track
+    return counts
 
 
 def load_snapshot(*, db: Engine) -> Snapshot:

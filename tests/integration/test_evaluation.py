@@ -153,3 +153,56 @@ def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaEngine
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: DUE + 1, holder="m")
     monitor.tick()
     assert open_counts(db) == {"breached": 1}
+
+
+def test_open_counts_agree_with_each_goals_own_status(db: Engine, sla: SlaEngine) -> None:
+    """The index-only aggregate against GoalRecord.status_at, goal by goal, at instants on,
+    just before and just after the stored at-risk and due instants."""
+    import random
+
+    from sqlalchemy import select
+
+    from sla_monitor.clock import GoalRecord, Phase
+    from sla_monitor.evaluation import GOALS, _open_counts
+    from sla_monitor.store.db import session_scope
+    from sla_monitor.store.queries import RECORD_COLUMNS
+
+    rng = random.Random(7)
+    raws = []
+    for n in range(60):
+        claim, branch = f"C{n}", rng.choice(["JKT", "DPS"])
+        start = parse_rfc3339(
+            f"2026-11-{rng.randrange(2, 20):02d}T0{rng.randrange(10)}:00:00+07:00"
+        )
+        raws += [
+            submitted(f"{claim}-s", claim, "2026-11-01T09:00:00+07:00", branch=branch),
+            ev(f"{claim}-d", claim, "documents_completed", _stamp(start)),
+        ]
+        roll = rng.random()
+        if roll < 0.3:  # paused, some after the deadline passed
+            raws.append(ev(f"{claim}-i", claim, "documents_incomplete", _stamp(start + 3_600e6)))
+        elif roll < 0.45:
+            raws.append(ev(f"{claim}-p", claim, "paid", _stamp(start + 7_200e6)))
+    store(db, sla, *raws, now=LATER)
+    with session_scope(db) as session:
+        g = GOALS.c
+        rows = session.execute(select(g.channel, g.branch_code, *(g[c] for c in RECORD_COLUMNS)))
+        goals = [(ch, br, GoalRecord(gid, Phase(ph), *rest)) for ch, br, gid, ph, *rest in rows]
+        moments = {r.due_at for _, _, r in goals if r.due_at} | {
+            r.at_risk_at for _, _, r in goals if r.at_risk_at
+        }
+        for moment in sorted(moments)[::3]:
+            for now in (moment - 1, moment, moment + 1):
+                expected: dict[tuple[str, str, str, str], int] = {}
+                for channel, branch, record in goals:
+                    status = record.status_at(now).value
+                    if record.phase in (Phase.RUNNING, Phase.PAUSED):
+                        key = (channel, record.goal_id, branch, status)
+                        expected[key] = expected.get(key, 0) + 1
+                assert dict(_open_counts(session, now)) == expected
+
+
+def _stamp(instant: float) -> str:
+    from sla_monitor.timeutil import format_rfc3339
+
+    return format_rfc3339(int(instant))
