@@ -11,20 +11,99 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, time, timedelta
+from functools import cache
+from itertools import pairwise
+from operator import le
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from .config import CalendarSpec
-from .timeutil import Instant, local_instant, next_midnight, start_of_day
+from .timeutil import Instant, local_date, local_instant, local_midnights, start_of_day
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DAY_UNITS = 86_400 * 1_000_000  # a working day counts as 24 h whatever its real length
+OUTSIDE = f"calendars cover {FIRST_YEAR}-{LAST_YEAR}; an instant outside them was asked for"
+# A day wider than the range check (a week before the first working day), so that
+# count_from refuses only instants whose next midnight that check would refuse anyway.
+FIRST_MIDNIGHT = date(FIRST_YEAR, 1, 1) - timedelta(days=8)
+LAST_MIDNIGHT = date(LAST_YEAR, 12, 31) + timedelta(days=2)
 
 
 class CalendarRangeError(ValueError):
     """An instant outside the years the calendars are built for."""
+
+
+class Midnights:
+    """The first instant of every local date of one zone, from FIRST_MIDNIGHT to LAST_MIDNIGHT.
+
+    timeutil.next_midnight(s) is nexts[bisect_right(bounds, s)]. That is the first midnight
+    after s, except where the wall clock falls back across a midnight (America/St_Johns until
+    2011, Antarctica/Casey in 2010): for a while after a midnight it shows the day before
+    again, and next_midnight gives that midnight, already past.
+    """
+
+    def __init__(self, zone: ZoneInfo):
+        self.first = FIRST_MIDNIGHT.toordinal()
+        self.instants = local_midnights(FIRST_MIDNIGHT, LAST_MIDNIGHT, zone)
+        # Searching the table needs it sorted; no zone in tzdata breaks this, but say so if one did.
+        if not all(map(le, self.instants, self.instants[1:])):
+            raise ValueError(
+                f"{zone}: local midnights are not in order; it cannot be a calendar zone"
+            )
+        self.bounds, self.nexts = self.instants, self.instants
+        backs = self._fall_backs(zone)
+        if backs:
+            self.bounds, self.nexts = [], []
+            for k, m in enumerate(self.instants):
+                if k - 1 in backs:  # [since, until) inside day k - 1 goes back to its midnight
+                    since, until = backs[k - 1]
+                    self.bounds += [since, until]
+                    self.nexts += [m, self.instants[k - 1]]
+                self.bounds.append(m)
+                self.nexts.append(m)
+
+    def _fall_backs(self, zone: ZoneInfo) -> dict[int, tuple[Instant, Instant]]:
+        """Per day index, the span after its midnight in which the wall shows the day before."""
+        out: dict[int, tuple[Instant, Instant]] = {}
+        table = self.instants
+        for k, (start, end) in enumerate(pairwise(table)):
+            # Only a fall-back makes a day longer than 24 h (tzdata has no two changes a day).
+            extra = end - start - DAY_UNITS
+            if extra <= 0 or k == 0:  # day 0 has no day before it to go back to
+                continue
+            day = date.fromordinal(self.first + k)
+            if local_date(start + extra - 1, zone) < day:
+                since = _first_where(start, start + extra - 1, zone, day, before=True)
+                out[k] = (since, _first_where(since, end, zone, day, before=False))
+        return out
+
+    def day(self, day: date) -> tuple[Instant, Instant]:
+        """The first instant of `day` and of the day after it."""
+        k = day.toordinal() - self.first
+        if not 0 <= k < len(self.instants) - 1:  # a negative index would wrap silently
+            raise CalendarRangeError(OUTSIDE)
+        return self.instants[k], self.instants[k + 1]
+
+
+def _first_where(
+    low: Instant, high: Instant, zone: ZoneInfo, day: date, *, before: bool
+) -> Instant:
+    """The first instant in [low, high] whose local date is before `day` (or, not before)."""
+    while low < high:  # a binary search: the answer flips once in the span
+        middle = (low + high) // 2
+        if (local_date(middle, zone) < day) == before:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+@cache
+def midnights(zone: ZoneInfo) -> Midnights:
+    """The midnight table of a zone, built once and shared by every calendar in it."""
+    return Midnights(zone)
 
 
 class WorkingTime(Protocol):
@@ -81,12 +160,14 @@ class IntervalTime:
             self.cum_start.append(total)
             total += units
             self.cum_end.append(total)
+        # Precomputed because every call checks; an empty calendar (lowest > highest) covers nothing.
+        self.lowest, self.highest = (
+            (self.starts[0] - DAY_UNITS * 7, self.ends[-1]) if self.starts else (1, 0)
+        )
 
     def _check(self, instant: Instant) -> None:
-        if not self.starts or not self.starts[0] - DAY_UNITS * 7 <= instant <= self.ends[-1]:
-            raise CalendarRangeError(
-                f"calendars cover {FIRST_YEAR}-{LAST_YEAR}; an instant outside them was asked for"
-            )
+        if not self.lowest <= instant <= self.highest:
+            raise CalendarRangeError(OUTSIDE)
 
     def _cumulative(self, instant: Instant) -> int:
         i = bisect_right(self.starts, instant) - 1
@@ -100,8 +181,9 @@ class IntervalTime:
     def measure(self, start: Instant, end: Instant) -> int:
         if end <= start:
             return 0
-        self._check(start)
-        self._check(end)
+        # Both ends checked at once: with start < end these two bounds imply the other two.
+        if not (self.lowest <= start and end <= self.highest):
+            raise CalendarRangeError(OUTSIDE)
         return self._cumulative(end) - self._cumulative(start)
 
     def advance(self, start: Instant, amount: int) -> Instant:
@@ -122,22 +204,83 @@ class IntervalTime:
 
 
 class WorkingDays(IntervalTime):
-    """`N working days`: the start day is not counted; deadlines end at local midnight."""
+    """`N working days`: the start day is not counted; deadlines end at local midnight.
+
+    Interval i is the i-th working day and counts DAY_UNITS, so the cumulative working time
+    before it is i * DAY_UNITS: IntervalTime's searches of cum_start/cum_end become arithmetic.
+    """
 
     def __init__(self, days: Iterable[date], zone: ZoneInfo):
         self.zone = zone
-        super().__init__(
-            ((start_of_day(d, zone), start_of_day(d + timedelta(days=1), zone)) for d in days),
-            units_each=DAY_UNITS,
-        )
+        table = midnights(zone)
+        self.bounds, self.nexts = table.bounds, table.nexts
+        super().__init__((table.day(d) for d in days), units_each=DAY_UNITS)
+        # A clock counts from a midnight and a target of whole days is reached at a day's
+        # end, so most calls can skip a search: a dict and a set answer those.
+        self.done_at = self._done_at(table.instants)
+        self.day_ends = frozenset(self.ends)
+
+    def _done_at(self, table: list[Instant]) -> dict[Instant, int]:
+        """_cumulative at each midnight the range check accepts, unless a working day straddles it."""
+        ends, starts, n = self.ends, self.starts, len(self.ends)
+        done: dict[Instant, int] = {}
+        j = 0  # working days over by m (the table is sorted, so j only grows)
+        for m in table[bisect_left(table, self.lowest) : bisect_right(table, self.highest)]:
+            while j < n and ends[j] <= m:
+                j += 1
+            if j == n or starts[j] >= m:
+                done[m] = j * DAY_UNITS
+        return done
 
     def count_from(self, clock_start: Instant) -> Instant:
-        return next_midnight(clock_start, self.zone)
+        # timeutil.next_midnight(clock_start), from the zone's table instead of datetimes.
+        bounds, nexts = self.bounds, self.nexts
+        # Without DST the bounds are DAY_UNITS apart: try that index before searching.
+        k = (clock_start - bounds[0]) // DAY_UNITS + 1
+        if 0 < k < len(bounds) and bounds[k - 1] <= clock_start < bounds[k]:
+            return nexts[k]
+        i = bisect_right(bounds, clock_start)
+        if 0 < i < len(bounds):
+            return nexts[i]
+        raise CalendarRangeError(OUTSIDE)
+
+    def _cumulative(self, instant: Instant) -> int:
+        i = bisect_right(self.starts, instant) - 1
+        if i < 0:
+            return 0
+        start = self.starts[i]
+        into = instant - start
+        real = self.ends[i] - start
+        if into >= real:
+            return (i + 1) * DAY_UNITS
+        if real == DAY_UNITS:
+            return i * DAY_UNITS + into
+        return i * DAY_UNITS + into * DAY_UNITS // real  # a DST day: proportional
+
+    def advance(self, start: Instant, amount: int) -> Instant:
+        done = self.done_at.get(start)
+        if done is None:
+            self._check(start)
+            done = self._cumulative(start)
+        goal = done + amount
+        # bisect_left(cum_end, goal) with cum_end[i] = (i + 1) * DAY_UNITS:
+        i = (goal - 1) // DAY_UNITS if goal > 0 else 0
+        if i >= len(self.starts):
+            raise CalendarRangeError(f"a deadline falls after the calendars' last year {LAST_YEAR}")
+        begin = self.starts[i]
+        into = goal - i * DAY_UNITS
+        real = self.ends[i] - begin
+        # Only a DST day (real length not DAY_UNITS) needs IntervalTime's proportion, rounded up.
+        reached = begin + into if real == DAY_UNITS else begin + -(-into * real // DAY_UNITS)
+        return reached if reached > start else start
 
     def deadline(self, reached: Instant) -> Instant:
         # The target is reached inside (or at the very end of) a working day: that day's end.
-        i = bisect_left(self.ends, reached)
-        return self.ends[i] if i < len(self.ends) else reached
+        if reached in self.day_ends:
+            return reached
+        ends = self.ends
+        i = bisect_left(ends, reached)
+        return ends[i] if i < len(ends) else reached
 
 
 def working_dates(spec: CalendarSpec, first_year: int, last_year: int) -> list[date]:
@@ -208,10 +351,7 @@ class Calendars:
             return WorkingDays(days, zone)
         office = self.specs[calendar_id].office_hours
         if office is None:
-            return IntervalTime(
-                ((start_of_day(d, zone), start_of_day(d + timedelta(days=1), zone)) for d in days),
-                units_each=None,
-            )
+            return IntervalTime(map(midnights(zone).day, days), units_each=None)
         opens, closes = office
         return IntervalTime(
             (

@@ -15,13 +15,32 @@ America/New_York: DST starts Sun 2026-03-08 (23 h day), ends Sun 2026-11-01 (25 
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sla_monitor.calendar import Calendars, WorkingTime, holidays_of, working_dates
+from sla_monitor.calendar import (
+    DAY_UNITS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarRangeError,
+    Calendars,
+    IntervalTime,
+    WorkingDays,
+    WorkingTime,
+    holidays_of,
+    midnights,
+    working_dates,
+)
 from sla_monitor.config import CalendarSpec, HolidaySource
+from sla_monitor.timeutil import next_midnight, start_of_day
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -246,3 +265,236 @@ def test_hours_and_minutes_count_every_instant(calendars: Calendars) -> None:
     )
     # A whole holiday weekend is fully elapsed time: Sat 21 00:00 .. Mon 23 00:00 = 48 h.
     assert el.measure(ts("2026-03-21T00:00:00+07:00"), ts("2026-03-23T00:00:00+07:00")) == 48 * HOUR
+
+
+# --- the midnight table and working-day arithmetic, against straightforward references -----
+#
+# WorkingDays answers from a table of local midnights and integer arithmetic; these check it
+# against timeutil.next_midnight, a day-by-day walk and the generic IntervalTime, in zones
+# without DST, with DST (America/New_York), with DST starting AT midnight (the day begins at
+# 01:00: America/Santiago, America/Havana, Asia/Beirut) and with the wall clock falling back
+# across midnight (America/St_Johns until 2011, Antarctica/Casey in 2010).
+
+MIDNIGHT_GAP = [ZoneInfo("America/Santiago"), ZoneInfo("America/Havana"), ZoneInfo("Asia/Beirut")]
+FALL_BACK = [ZoneInfo("America/St_Johns"), ZoneInfo("Antarctica/Casey")]
+INDONESIA = [JAKARTA, ZoneInfo("Asia/Makassar"), ZoneInfo("Asia/Jayapura")]
+ZONES = [*INDONESIA, NEW_YORK, *MIDNIGHT_GAP, *FALL_BACK]
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> int:
+    """The first instant of a local date (a midnight skipped by DST maps forward), by datetime."""
+    return (datetime.combine(day, time(0), tzinfo=zone) - EPOCH) // timedelta(microseconds=1)
+
+
+def wall(instant: int, zone: ZoneInfo) -> datetime:
+    return (EPOCH + timedelta(microseconds=instant)).astimezone(zone)
+
+
+@cache
+def working_set(calendar_id: str) -> frozenset[date]:
+    return frozenset(working_dates(SPECS[calendar_id], FIRST_YEAR, LAST_YEAR))
+
+
+def walked_due(start: int, zone: ZoneInfo, days: int, calendar_id: str) -> int:
+    """SPEC §3 read literally: the end of the Nth working day after the start's local date."""
+    day, counted = wall(start, zone).date(), 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += day in working_set(calendar_id)
+    return local_midnight(day + timedelta(days=1), zone)
+
+
+zones = st.sampled_from(ZONES)
+
+
+@st.composite
+def near_midnights(draw: st.DrawFn, days: st.SearchStrategy[date]) -> tuple[ZoneInfo, int]:
+    """A zone and an instant exactly at, 1 µs before or 1 µs after one of its midnights."""
+    zone = draw(zones)
+    return zone, local_midnight(draw(days), zone) + draw(st.sampled_from([-1, 0, 1]))
+
+
+@st.composite
+def instants(draw: st.DrawFn, last: date = LAST_DAY) -> tuple[ZoneInfo, int]:
+    """A zone and an instant: anywhere in 2000-2100, or at or next to a local midnight."""
+    days = st.dates(FIRST_DAY, last)
+    if draw(st.booleans()):
+        return draw(near_midnights(days))
+    high = local_midnight(last, JAKARTA)
+    return draw(zones), draw(st.integers(local_midnight(FIRST_DAY, JAKARTA), high))
+
+
+@pytest.mark.parametrize("zone", MIDNIGHT_GAP, ids=str)
+def test_these_zones_really_have_no_midnight_on_some_day(zone: ZoneInfo) -> None:
+    # DST starts at 00:00 there: that day's first instant shows 01:00 on the wall clock.
+    days = [date(2024, 1, 1) + timedelta(days=k) for k in range(366)]
+    gaps = [d for d in days if wall(local_midnight(d, zone), zone).time() != time(0)]
+    assert gaps and all(wall(local_midnight(d, zone), zone).time() == time(1) for d in gaps)
+
+
+@pytest.mark.parametrize("zone", FALL_BACK, ids=str)
+def test_these_zones_really_fall_back_across_midnight(zone: ZoneInfo) -> None:
+    # A day longer than 24 h whose wall clock, after its midnight, shows the day before again.
+    long_days = [(a, b) for a, b in pairwise(midnights(zone).instants) if b - a > DAY]
+    assert any(wall(b - DAY - 1, zone).date() < wall(a, zone).date() for a, b in long_days)
+
+
+@pytest.mark.parametrize("zone", ZONES, ids=str)
+def test_midnight_table_is_start_of_day_of_every_date(zone: ZoneInfo) -> None:
+    table = midnights(zone)
+    first = date.fromordinal(table.first)
+    assert first < FIRST_DAY - timedelta(days=7) and len(table.instants) > (LAST_DAY - first).days
+    assert table.instants == [
+        start_of_day(first + timedelta(days=k), zone) for k in range(len(table.instants))
+    ]
+    assert midnights(zone) is table  # built once per zone
+
+
+@pytest.mark.parametrize("zone", ZONES, ids=str)
+def test_count_from_is_next_midnight_around_every_dst_change(zone: ZoneInfo) -> None:
+    # Every day that is not 24 h long and the days either side, every 10 minutes; their
+    # midnights, the ends of the spans where the clock falls back, and every midnight of
+    # 2024-2027, 1 µs either side.
+    wd = WorkingDays([], zone)
+    table = midnights(zone)
+    days = table.instants
+    edges = [b for b in table.bounds if FIRST_DAY.year <= wall(b, zone).year <= LAST_DAY.year]
+    edges += [local_midnight(date(2024, 1, 1) + timedelta(days=k), zone) for k in range(1461)]
+    grid: list[int] = []
+    for k in range(1, len(days) - 2):
+        if days[k + 1] - days[k] != DAY:
+            edges += days[k - 1 : k + 3]
+            grid += range(days[k - 1], days[k + 2], 10 * 60 * 1_000_000)
+    probes = grid + [e + d for e in edges for d in (-1, 0, 1)]
+    if zone not in INDONESIA:
+        assert len(probes) > 1000  # the zone does have DST days
+    assert [wd.count_from(s) for s in probes] == [next_midnight(s, zone) for s in probes]
+
+
+@settings(max_examples=400, deadline=None)
+@given(instants())
+def test_count_from_is_next_midnight(case: tuple[ZoneInfo, int]) -> None:
+    zone, instant = case
+    assert WorkingDays([], zone).count_from(instant) == next_midnight(instant, zone)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    instants(last=LAST_DAY - timedelta(days=60)),
+    st.integers(1, 30),
+    st.sampled_from(["default", "everyday"]),
+)
+def test_whole_working_days_due_where_a_day_by_day_walk_says(
+    calendars: Calendars, case: tuple[ZoneInfo, int], days: int, calendar_id: str
+) -> None:
+    # "everyday" makes DST days working days; "default" has the Indonesian holidays.
+    zone, instant = case
+    wd = calendars.working_time("working_days", calendar_id, zone)
+    due = wd.deadline(wd.advance(wd.count_from(instant), days * DAY_UNITS))
+    assert due == walked_due(instant, zone, days, calendar_id)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    instants(),
+    st.one_of(st.integers(0, 40 * DAY), st.integers(0, 40).map(lambda n: n * DAY)),
+    st.integers(-DAY, 40 * DAY),
+    st.sampled_from(["default", "everyday"]),
+)
+def test_working_days_arithmetic_equals_the_generic_interval_formula(
+    calendars: Calendars, case: tuple[ZoneInfo, int], amount: int, length: int, calendar_id: str
+) -> None:
+    # The same intervals through IntervalTime's proportional formula and plain searches.
+    zone, start = case
+    wd = calendars.working_time("working_days", calendar_id, zone)
+    assert isinstance(wd, WorkingDays)
+    generic = generic_of(calendar_id, zone)
+    end = start + length
+    assert outcome(wd.advance, start, amount) == outcome(generic.advance, start, amount)
+    assert outcome(wd.measure, start, end) == outcome(generic.measure, start, end)
+    for reached in (start, outcome(generic.advance, start, amount)):
+        if isinstance(reached, int):
+            i = bisect_left(generic.ends, reached)
+            assert wd.deadline(reached) == (generic.ends[i] if i < len(generic.ends) else reached)
+
+
+def outcome(method: Callable[[int, int], int], *args: int) -> int | str:
+    """A result, or the message of the CalendarRangeError raised instead."""
+    try:
+        return method(*args)
+    except CalendarRangeError as exc:
+        return str(exc)
+
+
+@cache
+def generic_of(calendar_id: str, zone: ZoneInfo) -> IntervalTime:
+    wd = Calendars(SPECS).working_time("working_days", calendar_id, zone)
+    assert isinstance(wd, WorkingDays)
+    return IntervalTime(zip(wd.starts, wd.ends, strict=True), units_each=DAY_UNITS)
+
+
+def test_part_of_a_23_hour_dst_day_counts_in_proportion(calendars: Calendars) -> None:
+    # New York, Sun 2026-03-08 is 23 real hours and one working day: half of it (11.5 h
+    # real) is half a working day, and half a working day from its start ends 11.5 h in.
+    wd = calendars.working_time("working_days", "everyday", NEW_YORK)
+    sunday = ts("2026-03-08T00:00:00-05:00")
+    assert wd.measure(sunday, sunday + 23 * HOUR // 2) == DAY // 2
+    assert_at(wd.advance(sunday, DAY // 2), "2026-03-08T12:30:00-04:00")
+    assert_at(wd.deadline(wd.advance(sunday, DAY // 2)), "2026-03-09T00:00:00-04:00")
+
+
+def test_skipped_midnight_starts_the_day_at_one_o_clock(calendars: Calendars) -> None:
+    # Santiago, Sun 2024-09-08: 00:00 -04:00 does not exist, the day starts at 01:00 -03:00.
+    wd = calendars.working_time("working_days", "everyday", ZoneInfo("America/Santiago"))
+    assert_at(wd.count_from(ts("2024-09-07T23:59:59.999999-04:00")), "2024-09-08T01:00:00-03:00")
+    assert_at(wd.count_from(ts("2024-09-08T01:00:00-03:00")), "2024-09-09T00:00:00-03:00")
+    # "1 working days" from Sat 7 10:00: day 1 is Sun 8 (23 h) → its end, Mon 9 00:00.
+    assert_at(due(wd, "2024-09-07T10:00:00-04:00", DAY), "2024-09-09T00:00:00-03:00")
+
+
+def test_count_from_where_the_clock_falls_back_across_midnight() -> None:
+    # St John's, 2000-10-29 00:01 NDT → 2000-10-28 23:01 NST: the wall shows Sat 28 again,
+    # and next_midnight of 23:30 (the second time) is Sun 29 00:00 NDT, which has passed.
+    wd = WorkingDays([], ZoneInfo("America/St_Johns"))
+    again = ts("2000-10-28T23:30:00-03:30")
+    assert_at(wd.count_from(again), "2000-10-29T00:00:00-02:30")
+    assert_at(wd.count_from(ts("2000-10-29T00:00:00-03:30")), "2000-10-30T00:00:00-03:30")
+
+
+@pytest.mark.parametrize("zone", [JAKARTA, NEW_YORK, ZoneInfo("Asia/Beirut")], ids=str)
+def test_instants_outside_the_calendars_raise(calendars: Calendars, zone: ZoneInfo) -> None:
+    wd = calendars.working_time("working_days", "default", zone)
+    table = midnights(zone).instants
+    for outside in (table[0] - 1, table[-1], table[-1] + DAY, ts("1970-01-01T00:00:00Z")):
+        with pytest.raises(CalendarRangeError, match="calendars cover 2000-2100"):
+            wd.count_from(outside)
+    assert wd.count_from(table[0]) == table[1]
+    assert wd.count_from(table[-1] - 1) == table[-1]
+    # The table reaches a little beyond the years; past them advance refuses, as before.
+    for start in ("1999-06-01T10:00:00+07:00", "2101-01-01T12:00:00Z"):
+        with pytest.raises(CalendarRangeError, match="calendars cover 2000-2100"):
+            due(wd, start, 5 * DAY)
+    with pytest.raises(CalendarRangeError, match="after the calendars' last year 2100"):
+        due(wd, "2100-12-28T10:00:00+07:00", 5 * DAY)
+    for start, end in (
+        (ts("2100-12-01T00:00:00Z"), table[-1]),
+        (table[0], ts("2000-02-01T00:00Z")),
+    ):
+        with pytest.raises(CalendarRangeError, match="calendars cover 2000-2100"):
+            wd.measure(start, end)
+    with pytest.raises(CalendarRangeError):
+        WorkingDays([date(1990, 1, 1)], zone)
+
+
+def test_whole_day_working_hours_are_the_days_from_midnight_to_midnight(
+    calendars: Calendars,
+) -> None:
+    santiago = ZoneInfo("America/Santiago")
+    wh = calendars.working_time("working_hours", "whole_day", santiago)
+    assert isinstance(wh, IntervalTime)
+    days = working_dates(SPECS["whole_day"], FIRST_YEAR, LAST_YEAR)
+    assert list(zip(wh.starts, wh.ends, strict=True)) == [
+        (start_of_day(d, santiago), start_of_day(d + timedelta(days=1), santiago)) for d in days
+    ]
+    assert wh.units == [b - a for a, b in zip(wh.starts, wh.ends, strict=True)]
