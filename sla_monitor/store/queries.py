@@ -19,6 +19,7 @@ GOALS, VERSIONS, CLAIMS = (
 )
 
 CHUNK = 500
+OPEN = (Phase.RUNNING.value, Phase.PAUSED.value)
 
 
 def get_claim(*, session: Session, claim_id: str) -> ClaimRow | None:
@@ -130,16 +131,16 @@ def report_candidates(
 
     Open goals are counted by `open_status_counts`, in SQL, without being listed.
     """
+    due_until = min(window_end, as_of)
     found = []
     for source, as_of_condition in _as_of_sources(as_of):
         c = source.c
+        # Each side of the OR is a range of one index (ended_at, due_at). The phase test is
+        # made below: in SQL it would let a planner without statistics pick the phase index
+        # and read every stopped goal of the years stored.
         in_window = or_(
-            and_(
-                c.phase == Phase.STOPPED.value,
-                c.ended_at >= window_start,
-                c.ended_at < window_end,
-            ),
-            and_(c.due_at >= window_start, c.due_at < min(window_end, as_of)),
+            and_(c.ended_at >= window_start, c.ended_at < window_end),
+            and_(c.due_at >= window_start, c.due_at < due_until),
         )
         columns = [c[name] for name in RECORD_COLUMNS]
         query = (
@@ -150,7 +151,12 @@ def report_candidates(
         for row in session.execute(_filtered(query, source, channel, branch_code)):
             goal_id, phase, *instants = row[3:]
             record = GoalRecord(goal_id, Phase(phase), *instants)
-            found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
+            closed_in_window = record.phase is Phase.STOPPED and record.ended_at is not None
+            due = record.due_at
+            if (closed_in_window and window_start <= record.ended_at < window_end) or (  # type: ignore[operator]
+                due is not None and window_start <= due < due_until
+            ):
+                found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
     return found
 
 
@@ -168,10 +174,30 @@ def open_status_counts(
     """Open goals at `as_of` by (channel, goal, status).
 
     Each goal's record at `as_of` is stored (`_as_of_sources`), so its status is a
-    comparison of `as_of` with the stored instants: one aggregate a source, no replay.
+    comparison of `as_of` with the stored instants. Counted as: every open goal row, from
+    the covering index of open goals, less the rows of claims with events after `as_of`,
+    plus those claims' versions valid at `as_of`. The corrections read only the claims with
+    later events (few for a recent day), so no query reads every claim.
     """
+    later = select(CLAIMS.c.claim_id).where(CLAIMS.c.last_event_at > as_of)
+    v = VERSIONS.c
+    # The corrections find their rows by claim id alone (the primary key's first column);
+    # their closed rows are left out below, not in SQL, so no planner reads by phase instead.
+    parts: list[tuple[Table, ColumnElement[bool], int]] = [
+        (GOALS, GOALS.c.phase.in_(OPEN), 1),
+        (GOALS, GOALS.c.claim_id.in_(later), -1),
+        (
+            VERSIONS,
+            and_(
+                v.claim_id.in_(later),
+                v.valid_from <= as_of,
+                or_(v.valid_to.is_(None), v.valid_to > as_of),
+            ),
+            1,
+        ),
+    ]
     counts: Counter[tuple[str, str, str]] = Counter()
-    for source, as_of_condition in _as_of_sources(as_of):
+    for source, condition, sign in parts:
         c = source.c
         status = case(
             (c.due_at < as_of, "breached"),
@@ -180,11 +206,12 @@ def open_status_counts(
             else_="on_track",
         )
         query = (
-            select(c.channel, c.goal_id, status, func.count())
-            .join(CLAIMS, CLAIMS.c.claim_id == c.claim_id)
-            .where(c.phase.in_([Phase.RUNNING.value, Phase.PAUSED.value]), as_of_condition)
-            .group_by(c.channel, c.goal_id, status)
+            select(c.channel, c.goal_id, c.phase, status, func.count())
+            .where(condition)
+            .group_by(c.channel, c.goal_id, c.phase, status)
         )
-        for ch, goal, state, n in session.execute(_filtered(query, source, channel, branch_code)):
-            counts[(ch, goal, state)] += int(n)
-    return dict(counts)
+        rows = session.execute(_filtered(query, source, channel, branch_code))
+        for ch, goal, phase, state, n in rows:
+            if phase in OPEN:
+                counts[(ch, goal, state)] += sign * int(n)
+    return {key: n for key, n in counts.items() if n}
