@@ -43,8 +43,9 @@ from sqlalchemy import Engine as DbEngine
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
+from sla_monitor.calendar import DAY_UNITS
 from sla_monitor.clock import ClockEvent, record, trace
-from sla_monitor.config import SlaConfig, load_config
+from sla_monitor.config import Goal, SlaConfig, load_config
 from sla_monitor.engine import Claim
 from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.evaluation import evaluate
@@ -65,6 +66,7 @@ GROUPS = ("deadlines", "import", "http", "evaluation", "report")
 TOKEN = "bench-token-0123456789abcdef"
 MB = 1024  # kB in a MB (RSS figures are in MiB)
 NA = "—"
+LONG_TARGET_DAYS = 60  # a second deadline row: how the walk and the calendar grow with the target
 
 
 # --------------------------------------------------------------------------- plan and output
@@ -293,9 +295,35 @@ class Suite:
     # ----------------------------------------------------------------- deadlines
 
     def deadlines(self) -> None:
-        plan = self.plan
         goal = next(g for p in self.config.policies for g in p.goals)
-        name = f"deadline computation, {plan.deadline_goals:,} goals"
+        self._deadlines(goal, goal.target.amount, "")
+        # The same calendars with a longer target: the walk grows with the days walked, the
+        # calendar's searches do not. The configured target above is the figure that counts.
+        self._deadlines(goal, LONG_TARGET_DAYS, f", a {LONG_TARGET_DAYS}-working-day target")
+        self._materialisation()
+
+    def _materialisation(self) -> None:
+        plan = self.plan
+        name = f"goal materialisation (`Engine.records`), {plan.materialise_claims:,} claims"
+        with self.guard(name):
+            claims = self._claims_with_history(plan.materialise_claims)
+            records = self.sla.records
+            runs = [
+                timed(lambda: [records(c, evs) for c, evs in claims])[0] for _ in range(plan.runs)
+            ]
+            goals = sum(len(records(c, evs)[1]) for c, evs in claims)
+            events = sum(len(e) for _, e in claims)
+            self.add(
+                Row(
+                    f"{name} ({events / max(1, len(claims)):.1f} events, "
+                    f"{goals / max(1, len(claims)):.2f} goals a claim)",
+                    f"{rate(len(claims), median(runs), 'claims')} ({secs(median(runs))})",
+                )
+            )
+
+    def _deadlines(self, goal: Goal, days: int, what: str) -> None:
+        plan = self.plan
+        name = f"deadline computation, {plan.deadline_goals:,} goals{what}"
         with self.guard(name):
             if goal.target.unit != "working_days":
                 raise BenchError(f"goal {goal.id!r} is not in working days: no day-by-day walk")
@@ -306,7 +334,7 @@ class Suite:
             starts: dict[str, list[int]] = {z: [] for z in zones}
             for _ in range(plan.deadline_goals):
                 starts[zones[rng.randrange(len(zones))]].append(rng.randrange(low, high))
-            unit, calendar, target = goal.target.unit, goal.calendar, goal.target.micros
+            unit, calendar, target = goal.target.unit, goal.calendar, days * DAY_UNITS
             build, times = timed(
                 lambda: {
                     z: self.sla.calendars.working_time(unit, calendar, ZoneInfo(z)) for z in zones
@@ -325,7 +353,7 @@ class Suite:
             def walk() -> dict[str, list[int]]:
                 out = {}
                 for zone, values in starts.items():
-                    info, days = ZoneInfo(zone), goal.target.amount
+                    info = ZoneInfo(zone)
                     out[zone] = [naive.deadline(s, info, days) for s in values]
                 return out
 
@@ -342,7 +370,12 @@ class Suite:
                 a != b for z in zones for a, b in zip(real_out[z], walk_out[z], strict=True)
             )
             # The expression timed above is what the clock stores: check it on a sample.
-            sample = [(z, i, s) for z in zones for i, s in enumerate(starts[z][:300])]
+            configured = days == goal.target.amount
+            sample = [
+                (z, i, s)
+                for z in zones
+                for i, s in enumerate(starts[z][:300] if configured else [])
+            ]
             stored = sum(
                 record(
                     goal, trace(goal, [ClockEvent("e", "documents_completed", s)]), times[z]
@@ -358,10 +391,10 @@ class Suite:
                 Row(
                     name,
                     f"{real_rate:,.0f} goals/s ({secs(median(real_runs))})",
-                    "≥ 500,000 goals/s and ≥ 50x reference",
+                    "≥ 500,000 goals/s and ≥ 50x reference" if configured else NA,
                     f"day-by-day walk: {walk_rate:,.0f} goals/s",
                     f"{factor:.1f}x",
-                    yes(ok),
+                    yes(ok) if configured else NA,
                 )
             )
             self.notes.append(
@@ -373,23 +406,6 @@ class Suite:
             )
             if differing or stored:
                 raise BenchError(f"{differing + stored} deadlines differ from the reference")
-
-        name = f"goal materialisation (`Engine.records`), {plan.materialise_claims:,} claims"
-        with self.guard(name):
-            claims = self._claims_with_history(plan.materialise_claims)
-            records = self.sla.records
-            runs = [
-                timed(lambda: [records(c, evs) for c, evs in claims])[0] for _ in range(plan.runs)
-            ]
-            goals = sum(len(records(c, evs)[1]) for c, evs in claims)
-            events = sum(len(e) for _, e in claims)
-            self.add(
-                Row(
-                    f"{name} ({events / max(1, len(claims)):.1f} events, "
-                    f"{goals / max(1, len(claims)):.2f} goals a claim)",
-                    f"{rate(len(claims), median(runs), 'claims')} ({secs(median(runs))})",
-                )
-            )
 
     def _claims_with_history(self, count: int) -> list[tuple[Claim, list[ClockEvent]]]:
         load = Workload(count, seed=self.plan.seed, prefix="MAT")
