@@ -88,7 +88,14 @@ def _record_breaches(session: Session, now: Instant) -> int:
     g = GOALS.c
     stamped = session.execute(
         update(GOALS)
-        .where(g.breach_recorded_at.is_(None), g.due_at < now, OPEN_PHASES)
+        # Open is said as "neither stopped nor cancelled" (a goal not started has no due_at):
+        # a planner cannot seek an index on NOT IN, so it takes the partial index of
+        # unrecorded breaches instead of reading every open goal past its deadline by phase.
+        .where(
+            g.breach_recorded_at.is_(None),
+            g.due_at < now,
+            g.phase.not_in([Phase.STOPPED.value, Phase.CANCELLED.value]),
+        )
         .values(breach_recorded_at=now)
         .returning(g.channel, g.goal_id, g.branch_code)
     ).all()
