@@ -48,7 +48,10 @@ def sqlite_text(instant: Instant) -> str:
 
 def sqlite_instant(text: str) -> Instant:
     """The instant of SQLite DATETIME text (the inverse of `sqlite_text`)."""
-    delta = datetime.fromisoformat(text).replace(tzinfo=None) - NAIVE_EPOCH
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:  # hand-written text with an offset: its wall time, as before
+        moment = moment.replace(tzinfo=None)
+    delta = moment - NAIVE_EPOCH
     return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
 
 
