@@ -13,16 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import (
-    CursorResult,
-    Engine,
-    case,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import CursorResult, Engine, case, delete, func, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from .clock import Phase

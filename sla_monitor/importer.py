@@ -175,18 +175,19 @@ def _parsed_batches(
     """The input in batches, parsed, in order. The first batch is parsed inline; only an
     input longer than one batch is worth starting worker processes for."""
     channels, branches = tuple(sla.config.channels), frozenset(sla.config.branches)
-    first = list(islice(lines, batch_size))
-    if not first:
+    batches = iter(lambda: list(islice(lines, batch_size)), [])
+
+    def inline(batch: list[SourceLine]) -> _Parsed:
+        moment = now()
+        items = parse_lines(batch, now=moment, channels=channels, branches=branches)
+        return _Parsed(batch, moment, items)
+
+    first = next(batches, None)
+    if first is None:
         return
-    moment = now()
-    yield _Parsed(
-        first, moment, parse_lines(first, now=moment, channels=channels, branches=branches)
-    )
+    yield inline(first)
     if workers <= 0:
-        while batch := list(islice(lines, batch_size)):
-            moment = now()
-            items = parse_lines(batch, now=moment, channels=channels, branches=branches)
-            yield _Parsed(batch, moment, items)
+        yield from map(inline, batches)
         return
     # spawn, not fork: the parent may run threads (the progress bar), and a forked child
     # could inherit a lock one of them held.
@@ -197,7 +198,7 @@ def _parsed_batches(
     ahead: deque[tuple[list[SourceLine], Instant, Future[list[Event | EventError]]]] = deque()
     try:
         while True:
-            while len(ahead) < 2 * workers and (batch := list(islice(lines, batch_size))):
+            while len(ahead) < 2 * workers and (batch := next(batches, None)):
                 moment = now()
                 ahead.append((batch, moment, pool.submit(_worker_parse, batch, moment)))
             if not ahead:

@@ -77,7 +77,11 @@ def parse_as_of(text: str) -> Instant:
 def from_datetime(moment: datetime) -> Instant:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: every instant needs a time zone")
-    delta = moment - EPOCH
+    return micros_of(moment - EPOCH)
+
+
+def micros_of(delta: timedelta) -> int:
+    """A timedelta in whole microseconds, exactly."""
     return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
 
 
@@ -122,11 +126,11 @@ def local_midnights(first: date, last: date, zone: ZoneInfo) -> list[Instant]:
     # A naive midnight has the wall time and fold (0) that start_of_day's aware one has, so
     # zone.utcoffset gives the same offset, a midnight skipped by DST included; it is
     # several times faster than building an aware datetime per day.
-    epoch_day, micro, wall = EPOCH.toordinal(), timedelta(microseconds=1), datetime.fromordinal
+    micro, wall = timedelta(microseconds=1), datetime.fromordinal
     out = []
     for day in range(first.toordinal(), last.toordinal() + 1):
         offset = zone.utcoffset(wall(day))
         if offset is None:  # a ZoneInfo always has an offset; this keeps the type honest
             raise ValueError(f"{zone} has no UTC offset at {date.fromordinal(day)}")
-        out.append((day - epoch_day) * 86_400 * MICROS - offset // micro)
+        out.append((day - _EPOCH_ORDINAL) * 86_400 * MICROS - offset // micro)
     return out

@@ -151,11 +151,14 @@ def report_candidates(
         for row in session.execute(_filtered(query, source, channel, branch_code)):
             goal_id, phase, *instants = row[3:]
             record = GoalRecord(goal_id, Phase(phase), *instants)
-            closed_in_window = record.phase is Phase.STOPPED and record.ended_at is not None
-            due = record.due_at
-            if (closed_in_window and window_start <= record.ended_at < window_end) or (  # type: ignore[operator]
-                due is not None and window_start <= due < due_until
-            ):
+            ended, due = record.ended_at, record.due_at
+            closed_in_window = (
+                record.phase is Phase.STOPPED
+                and ended is not None
+                and window_start <= ended < window_end
+            )
+            due_in_window = due is not None and window_start <= due < due_until
+            if closed_in_window or due_in_window:
                 found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
     return found
 
@@ -174,9 +177,9 @@ def open_status_counts(
     """Open goals at `as_of` by (channel, goal, status).
 
     Each goal's record at `as_of` is stored (`_as_of_sources`), so its status is a
-    comparison of `as_of` with the stored instants. Counted as: every open goal row, from
-    the covering index of open goals, less the rows of claims with events after `as_of`,
-    plus those claims' versions valid at `as_of`. The corrections read only the claims with
+    comparison of `as_of` with the stored instants. Counted as: every open goal row, less
+    the rows of claims with events after `as_of`, plus those claims' versions valid at
+    `as_of`. The corrections read only the claims with
     later events (few for a recent day), so no query reads every claim.
     """
     later = select(CLAIMS.c.claim_id).where(CLAIMS.c.last_event_at > as_of)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
 
-from ..timeutil import MICROS, Instant, from_datetime
+from ..timeutil import Instant, from_datetime, micros_of
 
 NAIVE_EPOCH = datetime(1970, 1, 1)
 # Goals whose clock runs or is paused; literal SQL, so a partial index on it can be chosen.
@@ -41,7 +41,7 @@ def naive_utc(instant: Instant) -> datetime:
 
 def sqlite_text(instant: Instant) -> str:
     """SQLAlchemy's SQLite DATETIME text: always six fractional digits."""
-    moment = NAIVE_EPOCH + timedelta(0, 0, instant)
+    moment = naive_utc(instant)
     text = str(moment)  # str(), unlike isoformat(" ", "microseconds"), takes no arguments
     return text if moment.microsecond else text + ".000000"
 
@@ -51,8 +51,7 @@ def sqlite_instant(text: str) -> Instant:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is not None:  # hand-written text with an offset: its wall time, as before
         moment = moment.replace(tzinfo=None)
-    delta = moment - NAIVE_EPOCH
-    return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
+    return micros_of(moment - NAIVE_EPOCH)
 
 
 class _SqliteDatetimeText(sqlite.DATETIME):
