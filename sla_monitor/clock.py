@@ -6,8 +6,8 @@ Read it beside SPEC §3; the numbered rules are marked where they are applied.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,41 +63,59 @@ class Trace:
     paused_since: Instant | None = None
 
 
+NOT_STARTED = Trace(Phase.NOT_STARTED)  # the trace of no events
+
+
 def trace(goal: Goal, events: Iterable[ClockEvent]) -> Trace:
     """Apply rules 1-6 to events already filtered to `occurred_at <= as_of`."""
-    return trace_ordered(goal, sorted(events, key=event_order))
+    return trace_ordered(goal, sorted((e for e in events if e.type in goal.kinds), key=event_order))
 
 
 def trace_ordered(goal: Goal, ordered: Iterable[ClockEvent]) -> Trace:
-    """`trace` of events already in `event_order` (a claim's versions trace every prefix)."""
+    """`trace` of events already in `event_order`."""
+    last = deque(prefix_traces(goal, ordered), maxlen=1)
+    return last[0] if last else NOT_STARTED
+
+
+def prefix_traces(goal: Goal, ordered: Iterable[ClockEvent]) -> Iterator[Trace]:
+    """The trace after each event of `ordered` (in `event_order`): the k-th is the trace of
+    the first k+1 events. One pass, where a claim's versions need the trace of every prefix.
+    """
     phase = Phase.NOT_STARTED
     started_at: Instant | None = None
     spans: list[tuple[Instant, Instant]] = []
     running_since: Instant | None = None
     paused_since: Instant | None = None
-    for event in ordered:
+    events = iter(ordered)
+    for event in events:
         kind, at = event.type, event.occurred_at
+        final: Trace | None = None
         if kind in goal.cancel:  # rule 5, before or after the start
-            return Trace(Phase.CANCELLED, started_at, at, tuple(spans))
-        if phase is Phase.NOT_STARTED:
+            final = Trace(Phase.CANCELLED, started_at, at, tuple(spans))
+        elif phase is Phase.NOT_STARTED:
             if kind in goal.start:  # rule 1
                 phase, started_at, running_since = Phase.RUNNING, at, at
-            continue  # rule 3: a reset before the start changes nothing
-        if kind in goal.reset:  # rule 3: from zero, running even if paused
+            # rule 3: a reset before the start changes nothing
+        elif kind in goal.reset:  # rule 3: from zero, running even if paused
             phase, started_at, running_since, paused_since = Phase.RUNNING, at, at, None
             spans = []
-        elif kind in goal.stop:  # rule 4; rule 6 by returning
+        elif kind in goal.stop:  # rule 4
             if phase is Phase.RUNNING:
-                return Trace(Phase.STOPPED, started_at, at, tuple(spans), running_since)
-            # Stopped while paused: counts as resumed at its stop, so nothing more is added.
-            return Trace(Phase.STOPPED, started_at, at, tuple(spans), None, paused_since)
+                final = Trace(Phase.STOPPED, started_at, at, tuple(spans), running_since)
+            else:  # stopped while paused: counts as resumed at its stop, so nothing more is added
+                final = Trace(Phase.STOPPED, started_at, at, tuple(spans), None, paused_since)
         elif kind in goal.pause and phase is Phase.RUNNING:  # rule 2
             assert running_since is not None
             spans.append((running_since, at))
             phase, running_since, paused_since = Phase.PAUSED, None, at
         elif kind in goal.resume and phase is Phase.PAUSED:
             phase, running_since, paused_since = Phase.RUNNING, at, None
-    return Trace(phase, started_at, None, tuple(spans), running_since, paused_since)
+        if final is not None:  # rule 6: a stopped or cancelled clock ignores later events
+            yield final
+            for _ in events:
+                yield final
+            return
+        yield Trace(phase, started_at, None, tuple(spans), running_since, paused_since)
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,7 @@ class GoalState:
 
 
 def at_risk_threshold(goal: Goal) -> int:
-    return math.ceil(goal.at_risk * goal.target.micros)
+    return goal.at_risk_micros
 
 
 def _counted(

@@ -6,11 +6,13 @@ start on a bad configuration and the operator must be able to fix it from the me
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,6 +91,16 @@ class Goal:
     reset: frozenset[str] = frozenset()
     cancel: frozenset[str] = frozenset()
     at_risk: Fraction = Fraction(4, 5)
+
+    @cached_property
+    def at_risk_micros(self) -> int:
+        """Working time elapsed when the goal turns at risk (rounded up to a microsecond)."""
+        return math.ceil(self.at_risk * self.target.micros)
+
+    @cached_property
+    def kinds(self) -> frozenset[str]:
+        """The event types this goal's clock reacts to; any other event changes nothing."""
+        return self.start | self.pause | self.resume | self.reset | self.stop | self.cancel
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,16 @@ from dataclasses import dataclass
 
 from .calendar import Calendars, WorkingTime
 from .clock import (
+    NOT_STARTED,
     ClockEvent,
     GoalRecord,
     GoalState,
-    Phase,
     Status,
-    Trace,
     event_order,
+    prefix_traces,
     record,
     state_at,
     trace,
-    trace_ordered,
 )
 from .config import Goal, Policy, SlaConfig
 from .timeutil import Instant, local_date
@@ -113,18 +112,22 @@ class Engine:
         for goal in goals:
             # Only events of the goal's own types change its trace (clock.trace); the rest
             # are left out so each moment costs a trace of a few events.
-            kinds = goal.start | goal.pause | goal.resume | goal.reset | goal.stop | goal.cancel
-            ordered = sorted((e for e in events if e.type in kinds), key=event_order)
+            ordered = sorted((e for e in events if e.type in goal.kinds), key=event_order)
             moments = sorted(
                 {claim.submitted_at, *(max(e.occurred_at, claim.submitted_at) for e in ordered)}
             )
             time = self.working_time(goal, claim)
+            after = [NOT_STARTED, *prefix_traces(goal, ordered)]  # after[k]: of the first k
             versions: list[GoalVersion] = []
-            known, current = 0, record(goal, Trace(Phase.NOT_STARTED), time)
+            known, current_trace = 0, NOT_STARTED
+            current = record(goal, current_trace, time)
             for moment in moments:
                 while known < len(ordered) and ordered[known].occurred_at <= moment:
                     known += 1
-                new = record(goal, trace_ordered(goal, ordered[:known]), time)
+                if versions and after[known] == current_trace:
+                    continue  # the same trace measures to the same record
+                current_trace = after[known]
+                new = record(goal, current_trace, time)
                 if versions and new == current:
                     continue
                 if versions:

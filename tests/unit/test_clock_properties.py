@@ -11,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla_monitor.calendar import Calendars
-from sla_monitor.clock import ClockEvent, Phase, Status, record, state_at, trace
+from sla_monitor.clock import (
+    ClockEvent,
+    Phase,
+    Status,
+    event_order,
+    prefix_traces,
+    record,
+    state_at,
+    trace,
+)
 from sla_monitor.config import (
     Branch,
     CalendarSpec,
@@ -193,3 +202,19 @@ def test_the_goal_version_valid_at_any_instant_is_the_view_then(
     assert version.record.status_at(as_of) is view.status
     if version.record.phase in (Phase.RUNNING, Phase.STOPPED):
         assert version.record.due_at == view.due_at
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=events_strategy, reset=st.booleans())
+def test_each_prefix_trace_is_the_trace_of_that_prefix_alone(
+    events: list[ClockEvent], reset: bool
+) -> None:
+    """The one-pass traces a claim's versions are built from (also after a stop or cancel,
+    when later events must change nothing: rule 6)."""
+    g = goal("5 working days", reset=reset)
+    ordered = sorted(events, key=event_order)
+    prefixes = list(prefix_traces(g, ordered))
+    assert len(prefixes) == len(ordered)
+    for k, seen in enumerate(prefixes):
+        assert seen == trace(g, ordered[: k + 1])
+        assert seen == trace(g, list(reversed(ordered[: k + 1])))  # trace sorts for itself
