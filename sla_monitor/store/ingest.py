@@ -276,7 +276,9 @@ def _store(
     insert_rows(session, CLAIMS, new_claims)
     if not materialise:
         for part in chunks([c for c in claim_ids if c in stored_claims]):
-            session.execute(update(CLAIMS).where(CLAIMS.c.claim_id.in_(part)).values(stale=True))
+            # A claim already waiting to be recomputed is not written again.
+            marked = CLAIMS.c.claim_id.in_(part) & ~CLAIMS.c.stale
+            session.execute(update(CLAIMS).where(marked).values(stale=True))
         return
     rematerialise(
         session=session,
