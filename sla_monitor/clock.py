@@ -132,10 +132,6 @@ class GoalState:
     target: int
 
 
-def at_risk_threshold(goal: Goal) -> int:
-    return goal.at_risk_micros
-
-
 def _counted(
     spans: Iterable[tuple[Instant, Instant]], count_from: Instant
 ) -> list[tuple[Instant, Instant]]:
@@ -191,7 +187,7 @@ def state_at(goal: Goal, tr: Trace, as_of: Instant, time: WorkingTime) -> GoalSt
         status = Status.BREACHED
     elif tr.phase is Phase.PAUSED:
         status = Status.PAUSED
-    elif elapsed >= at_risk_threshold(goal):
+    elif elapsed >= goal.at_risk_micros:
         status = Status.AT_RISK
     else:
         status = Status.ON_TRACK
@@ -256,7 +252,7 @@ def record(goal: Goal, tr: Trace, time: WorkingTime) -> GoalRecord:
         assert tr.running_since is not None
         resume = max(tr.running_since, count_from)
         due = time.deadline(_reach(target, spans, resume, time))
-        at_risk_at = _reach(at_risk_threshold(goal), spans, resume, time)
+        at_risk_at = _reach(goal.at_risk_micros, spans, resume, time)
         return GoalRecord(goal.id, tr.phase, started, None, due, at_risk_at, frozen, target)
     if tr.phase is Phase.PAUSED:
         # Paused: the projected deadline moves with as_of, so only a passed one is stored.

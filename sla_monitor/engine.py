@@ -111,7 +111,7 @@ class Engine:
         out = []
         for goal in goals:
             # Only events of the goal's own types change its trace (clock.trace); the rest
-            # are left out so each moment costs a trace of a few events.
+            # are left out, so they add no moment at which a version could begin.
             ordered = sorted((e for e in events if e.type in goal.kinds), key=event_order)
             moments = sorted(
                 {claim.submitted_at, *(max(e.occurred_at, claim.submitted_at) for e in ordered)}
