@@ -69,9 +69,9 @@ def daily_report(
     branch_code: str | None = None,
 ) -> Report:
     window = report_window(sla, day)
-    # Every goal as it was at as_of is stored (its goal row, or the version valid then):
-    # the report reads the few that closed or fell due in the window and counts the open
-    # ones in SQL, whatever the day.
+    # Every goal as it was at as_of is stored (the goal version valid then): the report
+    # reads the few that closed or fell due in the window and counts the open ones in SQL,
+    # whatever the day.
     facts = [
         GoalFact(
             goal.claim_id,

@@ -12,14 +12,11 @@ from sqlmodel import Session, SQLModel, col
 
 from ..clock import ClockEvent, GoalRecord, Phase
 from ..timeutil import Instant
-from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
+from .tables import OPEN_PHASES, ClaimRow, EventRow, GoalVersionRow
 
-GOALS, VERSIONS, CLAIMS = (
-    SQLModel.metadata.tables[t.__tablename__] for t in (GoalRow, GoalVersionRow, ClaimRow)
-)
+VERSIONS = SQLModel.metadata.tables[GoalVersionRow.__tablename__]
 
 CHUNK = 500
-OPEN = (Phase.RUNNING.value, Phase.PAUSED.value)
 
 
 def get_claim(*, session: Session, claim_id: str) -> ClaimRow | None:
@@ -88,24 +85,11 @@ class ReportGoal:
     record: GoalRecord
 
 
-def _as_of_sources(as_of: Instant) -> list[tuple[Table, ColumnElement[bool]]]:
-    """Where each goal's record at `as_of` is stored, and the condition that selects it.
-
-    A claim with no event after `as_of` is exactly its goal row; a claim with later events
-    is the goal version valid at `as_of` (SPEC §3: a view ignores later events).
-    """
-    goals, versions, claims = GOALS, VERSIONS, CLAIMS
-    return [
-        (goals, claims.c.last_event_at <= as_of),
-        (
-            versions,
-            and_(
-                claims.c.last_event_at > as_of,
-                versions.c.valid_from <= as_of,
-                or_(versions.c.valid_to.is_(None), versions.c.valid_to > as_of),
-            ),
-        ),
-    ]
+def _valid_at(as_of: Instant) -> ColumnElement[bool]:
+    """The goal versions valid at `as_of`: one a goal, the goal's record as of then (SPEC §3:
+    a view ignores later events). A goal not started or cancelled then has none."""
+    v = VERSIONS.c
+    return and_(v.valid_from <= as_of, or_(v.valid_to.is_(None), v.valid_to > as_of))
 
 
 def _filtered(
@@ -132,34 +116,30 @@ def report_candidates(
     Open goals are counted by `open_status_counts`, in SQL, without being listed.
     """
     due_until = min(window_end, as_of)
+    v = VERSIONS.c
+    # Each side of the OR is a range of one index (ended_at or due_at, then valid_from and
+    # valid_to), so a version not valid at as_of is passed over in the index, unread. The
+    # phase test is made below: in SQL it would let a planner without statistics read by
+    # phase instead.
+    in_window = or_(
+        and_(v.ended_at >= window_start, v.ended_at < window_end),
+        and_(v.due_at >= window_start, v.due_at < due_until),
+    )
+    query = select(v.claim_id, v.channel, v.branch_code, *(v[name] for name in RECORD_COLUMNS))
+    query = query.where(_valid_at(as_of), in_window)
     found = []
-    for source, as_of_condition in _as_of_sources(as_of):
-        c = source.c
-        # Each side of the OR is a range of one index (ended_at, due_at). The phase test is
-        # made below: in SQL it would let a planner without statistics pick the phase index
-        # and read every stopped goal of the years stored.
-        in_window = or_(
-            and_(c.ended_at >= window_start, c.ended_at < window_end),
-            and_(c.due_at >= window_start, c.due_at < due_until),
+    for row in session.execute(_filtered(query, VERSIONS, channel, branch_code)):
+        goal_id, phase, *instants = row[3:]
+        record = GoalRecord(goal_id, Phase(phase), *instants)
+        ended, due = record.ended_at, record.due_at
+        closed_in_window = (
+            record.phase is Phase.STOPPED
+            and ended is not None
+            and window_start <= ended < window_end
         )
-        columns = [c[name] for name in RECORD_COLUMNS]
-        query = (
-            select(c.claim_id, c.channel, c.branch_code, *columns)
-            .join(CLAIMS, CLAIMS.c.claim_id == c.claim_id)
-            .where(as_of_condition, in_window)
-        )
-        for row in session.execute(_filtered(query, source, channel, branch_code)):
-            goal_id, phase, *instants = row[3:]
-            record = GoalRecord(goal_id, Phase(phase), *instants)
-            ended, due = record.ended_at, record.due_at
-            closed_in_window = (
-                record.phase is Phase.STOPPED
-                and ended is not None
-                and window_start <= ended < window_end
-            )
-            due_in_window = due is not None and window_start <= due < due_until
-            if closed_in_window or due_in_window:
-                found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
+        due_in_window = due is not None and window_start <= due < due_until
+        if closed_in_window or due_in_window:
+            found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
     return found
 
 
@@ -176,45 +156,26 @@ def open_status_counts(
 ) -> dict[tuple[str, str, str], int]:
     """Open goals at `as_of` by (channel, goal, status).
 
-    Each goal's record at `as_of` is stored (`_as_of_sources`), so its status is a
-    comparison of `as_of` with the stored instants. Counted as: every open goal row, less
-    the rows of claims with events after `as_of`, plus those claims' versions valid at
-    `as_of`. The corrections read only the claims with
-    later events (few for a recent day), so no query reads every claim.
+    Each goal's record at `as_of` is its version valid then (`_valid_at`), so its status is
+    a comparison of `as_of` with the stored instants. The open versions are read from one
+    partial covering index ordered by valid_to, in two ranges: the versions still current
+    (valid_to NULL: the open goals now) and those superseded after `as_of` (few for a recent
+    day). No query reads the closed goals of the years stored.
     """
-    later = select(CLAIMS.c.claim_id).where(CLAIMS.c.last_event_at > as_of)
     v = VERSIONS.c
-    # The corrections find their rows by claim id alone (the primary key's first column);
-    # their closed rows are left out below, not in SQL, so no planner reads by phase instead.
-    parts: list[tuple[Table, ColumnElement[bool], int]] = [
-        (GOALS, GOALS.c.phase.in_(OPEN), 1),
-        (GOALS, GOALS.c.claim_id.in_(later), -1),
-        (
-            VERSIONS,
-            and_(
-                v.claim_id.in_(later),
-                v.valid_from <= as_of,
-                or_(v.valid_to.is_(None), v.valid_to > as_of),
-            ),
-            1,
-        ),
-    ]
+    status = case(
+        (v.due_at < as_of, "breached"),
+        (v.phase == Phase.PAUSED.value, "paused"),
+        (v.at_risk_at <= as_of, "at_risk"),
+        else_="on_track",
+    )
     counts: Counter[tuple[str, str, str]] = Counter()
-    for source, condition, sign in parts:
-        c = source.c
-        status = case(
-            (c.due_at < as_of, "breached"),
-            (c.phase == Phase.PAUSED.value, "paused"),
-            (c.at_risk_at <= as_of, "at_risk"),
-            else_="on_track",
-        )
+    for current in (v.valid_to.is_(None), v.valid_to > as_of):
         query = (
-            select(c.channel, c.goal_id, c.phase, status, func.count())
-            .where(condition)
-            .group_by(c.channel, c.goal_id, c.phase, status)
+            select(v.channel, v.goal_id, status, func.count())
+            .where(OPEN_PHASES, current, v.valid_from <= as_of)
+            .group_by(v.channel, v.goal_id, status)
         )
-        rows = session.execute(_filtered(query, source, channel, branch_code))
-        for ch, goal, phase, state, n in rows:
-            if phase in OPEN:
-                counts[(ch, goal, state)] += sign * int(n)
-    return {key: n for key, n in counts.items() if n}
+        for ch, goal, state, n in session.execute(_filtered(query, VERSIONS, channel, branch_code)):
+            counts[(ch, goal, state)] += int(n)
+    return dict(counts)

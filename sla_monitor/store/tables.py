@@ -32,6 +32,8 @@ from ..timeutil import Instant, from_datetime, micros_of
 NAIVE_EPOCH = datetime(1970, 1, 1)
 # Goals whose clock runs or is paused; literal SQL, so a partial index on it can be chosen.
 OPEN_PHASES = text("phase IN ('running', 'paused')")
+# What open goals are counted by (group, phase, then the instants that give the status).
+OPEN_COUNT_COLUMNS = ("channel", "goal_id", "branch_code", "phase", "due_at", "at_risk_at")
 
 
 def naive_utc(instant: Instant) -> datetime:
@@ -141,7 +143,7 @@ class ClaimRow(SQLModel, table=True):
     submitted_event_id: str = Field(max_length=128)
     # Latest occurred_at of any of its events; a report as of an earlier instant reads the
     # claim's goal versions instead of its goal rows.
-    last_event_at: Instant = _instant(nullable=False, index=True)
+    last_event_at: Instant = _instant(nullable=False)
     updated_at: Instant = _instant(nullable=False)
     # Events arrived that its goal rows do not reflect yet (a bulk import materialises once,
     # at its end; an interrupted import is finished by the next evaluation).
@@ -163,12 +165,7 @@ class GoalRow(SQLModel, table=True):
         # years of closed ones.
         Index(
             "ix_claim_goals_open",
-            "channel",
-            "goal_id",
-            "branch_code",
-            "phase",
-            "due_at",
-            "at_risk_at",
+            *OPEN_COUNT_COLUMNS,
             sqlite_where=OPEN_PHASES,
             postgresql_where=OPEN_PHASES,
         ),
@@ -199,15 +196,28 @@ class GoalRow(SQLModel, table=True):
 
 
 class GoalVersionRow(SQLModel, table=True):
-    """A goal's record for as_of in [valid_from, valid_to): what a report of a past day reads
-    for claims with later events, instead of replaying them. Running, paused and stopped
-    records only; a goal not started or cancelled counts in no report.
+    """A goal's record for as_of in [valid_from, valid_to), valid_to NULL for the current
+    one: what a report of any day reads, instead of replaying claims. Running, paused and
+    stopped records only; a goal not started or cancelled counts in no report.
     """
 
     __tablename__ = "goal_versions"
     __table_args__ = (
-        Index("ix_goal_versions_due", "due_at"),
-        Index("ix_goal_versions_ended", "ended_at"),
+        # A report's window is a range of due_at or ended_at; valid_from and valid_to beside
+        # it pass over, in the index, the versions not valid at the report's as_of.
+        Index("ix_goal_versions_due_valid", "due_at", "valid_from", "valid_to"),
+        Index("ix_goal_versions_ended_valid", "ended_at", "valid_from", "valid_to"),
+        # Open versions by the end of their validity, with every column a report counts
+        # them by: the open goals at a past as_of are the versions current now or
+        # superseded since, read from this index alone.
+        Index(
+            "ix_goal_versions_open",
+            "valid_to",
+            "valid_from",
+            *OPEN_COUNT_COLUMNS,
+            sqlite_where=OPEN_PHASES,
+            postgresql_where=OPEN_PHASES,
+        ),
     )
 
     claim_id: str = Field(primary_key=True, max_length=64)

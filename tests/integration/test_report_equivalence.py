@@ -14,7 +14,7 @@ from sla_monitor.report import GoalFact, build_report
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.ingest import claim_of, ingest, materialise_stale
 from sla_monitor.store.queries import histories
-from sla_monitor.store.tables import ClaimRow, EventRow
+from sla_monitor.store.tables import ClaimRow, EventRow, GoalVersionRow
 from sla_monitor.timeutil import parse_rfc3339
 from sla_monitor.views import daily_report, report_window, summary_rows
 
@@ -115,6 +115,35 @@ def test_a_report_as_of_an_events_instant_includes_that_event(
     assert len(moments) >= 10, "the day should hold payments and pauses to stop at"
     cases = [(day, as_of) for as_of in moments[:: max(1, len(moments) // 12)]]
     cases.append((date(2026, 3, 9), parse_rfc3339(PAUSE_AT_RISK)))
+    for day, as_of in cases:
+        with session_scope(demo_month) as session:
+            fast = report_json(
+                daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
+            )
+        assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)
+
+
+def test_a_report_as_of_the_event_that_ends_a_breached_version_lists_it_once(
+    demo_month: Engine, sla: SlaEngine
+) -> None:
+    """A version is valid up to, not at, its valid_to: as of the payment of a goal already
+    past its deadline, the report reads the stopped version alone, not the late running one
+    beside it (which would list the breach twice)."""
+    cases = []
+    with session_scope(demo_month) as session:
+        for day in (date(2026, 3, d) for d in range(2, 31)):
+            start, end = report_window(sla, day)
+            v = GoalVersionRow
+            ended = session.execute(
+                select(v.valid_to).where(
+                    v.phase == "running",  # type: ignore[arg-type]
+                    v.due_at >= start,  # type: ignore[operator]
+                    v.due_at < v.valid_to,  # type: ignore[operator]
+                    v.valid_to <= end,  # type: ignore[operator]
+                )
+            ).scalars()
+            cases += [(day, as_of) for as_of in sorted(set(ended))[:3]]
+    assert len(cases) >= 4, "the demo month should pay or pause some goals late"
     for day, as_of in cases:
         with session_scope(demo_month) as session:
             fast = report_json(
