@@ -166,8 +166,10 @@ class HttpMetrics:
 class Exposition:
     """/metrics: the SLA families rendered once per snapshot, then the process's own metrics.
 
-    With a thousand branches the SLA part is tens of thousands of series; rendering it at
-    every scrape would make a scrape's cost grow with the registry instead of staying flat.
+    With a thousand branches the SLA part is tens of thousands of series (tens of
+    milliseconds to render); rendering it at every scrape would make a scrape's cost grow
+    with the registry instead of staying flat. `refresh` renders it when a snapshot is
+    loaded, in the evaluation thread, so no scrape waits for it.
     """
 
     def __init__(self, snapshot: Callable[[], Snapshot], config: SlaConfig | None = None):
@@ -178,11 +180,18 @@ class Exposition:
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.process.register(collector)
         self.http = HttpMetrics(self.process)
-        self._rendered_for: Snapshot | None = None
-        self._rendered = b""
+        # (the snapshot, its SLA families rendered): one tuple, so a scrape never pairs one
+        # snapshot with another's text.
+        self._rendered: tuple[Snapshot | None, bytes] = (None, b"")
+
+    def refresh(self) -> bytes:
+        """The SLA families of the current snapshot, rendered now unless they already are."""
+        current = self.snapshot()
+        rendered_for, text = self._rendered
+        if current is not rendered_for:
+            text = generate_latest(self.sla)
+            self._rendered = (current, text)
+        return text
 
     def render(self) -> bytes:
-        current = self.snapshot()
-        if current is not self._rendered_for:
-            self._rendered, self._rendered_for = generate_latest(self.sla), current
-        return self._rendered + generate_latest(self.process)
+        return self.refresh() + generate_latest(self.process)

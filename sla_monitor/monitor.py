@@ -45,6 +45,16 @@ class Monitor:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
+        self._on_snapshot: list[Callable[[], object]] = []
+
+    def on_snapshot(self, listener: Callable[[], object]) -> None:
+        """Call `listener` after each snapshot is loaded, in the loading thread."""
+        self._on_snapshot.append(listener)
+
+    def _load_snapshot(self) -> None:
+        self.snapshot = load_snapshot(db=self.db)
+        for listener in self._on_snapshot:
+            listener()
 
     @property
     def lease_ttl(self) -> int:
@@ -62,7 +72,7 @@ class Monitor:
                     # Claims an interrupted import left stale are finished first.
                     materialise_stale(db=self.db, sla=self.sla, now=started)
                     evaluate(db=self.db, now=started, clock=self.clock)
-                self.snapshot = load_snapshot(db=self.db)
+                self._load_snapshot()
                 self.last_error = None
             except SQLAlchemyError as exc:
                 self.last_error = f"database unavailable: {type(exc).__name__}"
@@ -87,7 +97,7 @@ class Monitor:
         # Serve the stored figures from the first scrape: counters that showed 0 until the
         # first tick would look like resets to Prometheus.
         try:
-            self.snapshot = load_snapshot(db=self.db)
+            self._load_snapshot()
         except SQLAlchemyError as exc:
             log.warning("could not load the metrics snapshot at start: %s", type(exc).__name__)
         scheduler = BackgroundScheduler(timezone=UTC)

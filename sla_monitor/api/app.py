@@ -66,6 +66,7 @@ def create_app(
     """
     install_request_ids()
     exposition = Exposition(lambda: monitor.snapshot, monitor.sla.config)
+    monitor.on_snapshot(exposition.refresh)
     http_metrics = exposition.http
     known = [
         *(Token(f"token-{n}", digest(t)) for n, t in enumerate(api_tokens or [], 1) if t),

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
+from sla_monitor import metrics
 from sla_monitor.api.app import create_app
 from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.evaluation import evaluate
@@ -224,6 +225,35 @@ def test_metrics_expose_the_snapshot_and_http_figures(
     assert any(name == "http_requests_total" for name, _ in samples)
     assert any(name == "process_cpu_seconds_total" for name, _ in samples)
     assert "C1" not in response.text  # no claim id in any label
+
+
+def test_each_snapshot_is_rendered_when_loaded_not_by_the_next_scrape(
+    db: Engine, sla: SlaEngine, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SLA families (tens of thousands of series with a thousand branches) are rendered
+    in the evaluation thread as each snapshot is loaded, so a scrape only joins texts."""
+    client, monitor = make_client(db, sla, clock)
+    real = metrics.generate_latest
+    rendered: list[str] = []
+
+    def counting(registry: Any) -> bytes:
+        text = real(registry)
+        rendered.append("sla" if b"sla_open_claims" in text else "process")
+        return text
+
+    monkeypatch.setattr(metrics, "generate_latest", counting)
+    client.post("/v1/events", json={"events": [event("E1")]}, headers=AUTH)
+    monitor.tick()
+    assert rendered == ["sla"]
+    first = client.get("/metrics").text
+    second = client.get("/metrics").text
+    assert rendered == ["sla", "process", "process"]
+    assert 'sla_open_claims{branch="JKT",channel="online",goal="payment",status="on_track"}' in (
+        first + second
+    )
+    monitor.tick()  # a new snapshot: rendered again, by the tick
+    client.get("/metrics")
+    assert rendered[3:] == ["sla", "process"]
 
 
 def test_openapi_document(client: TestClient) -> None:
