@@ -7,6 +7,7 @@ status only: never a claim id, an employer or an amount.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 
 from prometheus_client import (
@@ -164,34 +165,29 @@ class HttpMetrics:
 
 
 class Exposition:
-    """/metrics: the SLA families rendered once per snapshot, then the process's own metrics.
+    """/metrics: the SLA families of the published snapshot, then the process's own metrics.
 
-    With a thousand branches the SLA part is tens of thousands of series (tens of
-    milliseconds to render); rendering it at every scrape would make a scrape's cost grow
-    with the registry instead of staying flat. `refresh` renders it when a snapshot is
-    loaded, in the evaluation thread, so no scrape waits for it.
+    With a thousand branches the SLA part is tens of thousands of series (hundreds of
+    milliseconds to render). `publish` renders a snapshot in the thread that loaded it and
+    only then serves it, so a scrape never renders, and never waits for a render: until the
+    new text is ready it gets the previous snapshot's.
     """
 
-    def __init__(self, snapshot: Callable[[], Snapshot], config: SlaConfig | None = None):
-        self.snapshot = snapshot
+    def __init__(self, config: SlaConfig | None = None):
+        self._snapshot = Snapshot()
         self.sla = CollectorRegistry(auto_describe=True)
-        self.sla.register(SnapshotCollector(snapshot, config))
+        self.sla.register(SnapshotCollector(lambda: self._snapshot, config))
         self.process = CollectorRegistry(auto_describe=True)
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.process.register(collector)
         self.http = HttpMetrics(self.process)
-        # (the snapshot, its SLA families rendered): one tuple, so a scrape never pairs one
-        # snapshot with another's text.
-        self._rendered: tuple[Snapshot | None, bytes] = (None, b"")
+        self._publishing = threading.Lock()
+        self._rendered = generate_latest(self.sla)  # a snapshot not loaded: no SLA series
 
-    def refresh(self) -> bytes:
-        """The SLA families of the current snapshot, rendered now unless they already are."""
-        current = self.snapshot()
-        rendered_for, text = self._rendered
-        if current is not rendered_for:
-            text = generate_latest(self.sla)
-            self._rendered = (current, text)
-        return text
+    def publish(self, snapshot: Snapshot) -> None:
+        with self._publishing:
+            self._snapshot = snapshot
+            self._rendered = generate_latest(self.sla)
 
     def render(self) -> bytes:
-        return self.refresh() + generate_latest(self.process)
+        return self._rendered + generate_latest(self.process)

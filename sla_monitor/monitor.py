@@ -45,16 +45,17 @@ class Monitor:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
-        self._on_snapshot: list[Callable[[], object]] = []
+        self._on_snapshot: list[Callable[[Snapshot], object]] = []
 
-    def on_snapshot(self, listener: Callable[[], object]) -> None:
-        """Call `listener` after each snapshot is loaded, in the loading thread."""
+    def on_snapshot(self, listener: Callable[[Snapshot], object]) -> None:
+        """Give `listener` each snapshot as it is loaded, in the loading thread."""
         self._on_snapshot.append(listener)
 
     def _load_snapshot(self) -> None:
-        self.snapshot = load_snapshot(db=self.db)
+        snapshot = load_snapshot(db=self.db)
         for listener in self._on_snapshot:
-            listener()
+            listener(snapshot)
+        self.snapshot = snapshot
 
     @property
     def lease_ttl(self) -> int:

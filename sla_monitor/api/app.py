@@ -65,8 +65,9 @@ def create_app(
     otherwise). `protect_reads` makes claim detail need a token with the read scope.
     """
     install_request_ids()
-    exposition = Exposition(lambda: monitor.snapshot, monitor.sla.config)
-    monitor.on_snapshot(exposition.refresh)
+    exposition = Exposition(monitor.sla.config)
+    exposition.publish(monitor.snapshot)
+    monitor.on_snapshot(exposition.publish)
     http_metrics = exposition.http
     known = [
         *(Token(f"token-{n}", digest(t)) for n, t in enumerate(api_tokens or [], 1) if t),
@@ -277,7 +278,9 @@ def create_app(
         return claim_json(detail, sla.config)
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    def metrics() -> Response:
+    async def metrics() -> Response:
+        # In the event loop, not the thread pool: the text is already rendered, and each
+        # hand-over between threads waits for the interpreter lock an evaluation holds.
         return Response(exposition.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", summary="Liveness")

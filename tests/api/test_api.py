@@ -227,33 +227,41 @@ def test_metrics_expose_the_snapshot_and_http_figures(
     assert "C1" not in response.text  # no claim id in any label
 
 
-def test_each_snapshot_is_rendered_when_loaded_not_by_the_next_scrape(
+def test_a_snapshot_is_rendered_before_it_is_served_never_by_a_scrape(
     db: Engine, sla: SlaEngine, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The SLA families (tens of thousands of series with a thousand branches) are rendered
-    in the evaluation thread as each snapshot is loaded, so a scrape only joins texts."""
+    in the evaluation thread as each snapshot is loaded; a scrape during that render gets
+    the previous snapshot's text at once, and a scrape never renders them itself."""
     client, monitor = make_client(db, sla, clock)
+    client.post(
+        "/v1/events",
+        json={"events": [event("E1"), event("E2", "documents_completed")]},
+        headers=AUTH,
+    )
+    monitor.tick()
+    before = client.get("/metrics").text
     real = metrics.generate_latest
     rendered: list[str] = []
+    during: list[str] = []
 
     def counting(registry: Any) -> bytes:
         text = real(registry)
         rendered.append("sla" if b"sla_open_claims" in text else "process")
+        if rendered[-1] == "sla" and not during:
+            during.append("")  # one scrape while the tick renders, not one inside each render
+            during[0] = client.get("/metrics").text
         return text
 
     monkeypatch.setattr(metrics, "generate_latest", counting)
-    client.post("/v1/events", json={"events": [event("E1")]}, headers=AUTH)
+    clock.now = parse_rfc3339("2026-11-25T00:00:00+07:00")  # past the deadline
     monitor.tick()
-    assert rendered == ["sla"]
-    first = client.get("/metrics").text
-    second = client.get("/metrics").text
+    assert rendered == ["sla", "process"]  # the tick's render, and the scrape inside it
+    breached = 'sla_open_claims{branch="JKT",channel="online",goal="payment",status="breached"}'
+    assert f"{breached} 0.0" in during[0] and f"{breached} 0.0" in before  # the previous one
+    after = client.get("/metrics").text
+    assert f"{breached} 1.0" in after
     assert rendered == ["sla", "process", "process"]
-    assert 'sla_open_claims{branch="JKT",channel="online",goal="payment",status="on_track"}' in (
-        first + second
-    )
-    monitor.tick()  # a new snapshot: rendered again, by the tick
-    client.get("/metrics")
-    assert rendered[3:] == ["sla", "process"]
 
 
 def test_openapi_document(client: TestClient) -> None:
