@@ -23,7 +23,9 @@ class GoalFact:
     due_at: Instant | None
     stopped_at: Instant | None
     zone: ZoneInfo  # the branch's, for friendly timestamps
-    counts_open: bool = True  # False when its open status is already in `open_counts`
+    counted: bool = (
+        True  # False when it is listed only: counted in `open_counts` and `window_counts`
+    )
 
 
 @dataclass
@@ -49,6 +51,15 @@ class Breach:
     overdue: int  # microseconds
 
 
+@dataclass(frozen=True)
+class WindowCount:
+    """Goals of one (channel, goal) that closed in the window, met, and fell due in it."""
+
+    closed: int = 0
+    met: int = 0
+    new_breaches: int = 0
+
+
 @dataclass
 class Report:
     day: date
@@ -69,10 +80,14 @@ def build_report(
     facts: Iterable[GoalFact],
     rows: Sequence[tuple[str, str]],
     open_counts: Mapping[tuple[str, str, str], int] | None = None,
+    window_counts: Mapping[tuple[str, str], WindowCount] | None = None,
 ) -> Report:
-    """Count the facts; `rows` are the (channel, goal) pairs shown even when all zero.
+    """Count the facts and list the breaches among them; `rows` are the (channel, goal)
+    pairs shown even when all zero.
 
-    `open_counts` are open goals at `as_of` by (channel, goal, status) counted elsewhere.
+    Counted elsewhere (in SQL), for facts given with `counted=False`: `open_counts`, open
+    goals at `as_of` by (channel, goal, status), and `window_counts`, by (channel, goal),
+    the goals that closed in the window, met, and fell due in it, as counted below.
     """
     start, end = window
     report = Report(day, timezone, start, end, as_of)
@@ -83,6 +98,12 @@ def build_report(
             row.open_breached += count
         elif status == Status.AT_RISK:
             row.at_risk += count
+    for (channel, goal), counted in (window_counts or {}).items():
+        row = summary.setdefault((channel, goal), SummaryRow(channel, goal))
+        row.closed += counted.closed
+        row.met += counted.met
+        row.breached += counted.closed - counted.met
+        row.new_breaches += counted.new_breaches
     for fact in facts:
         row = summary.setdefault(
             (fact.channel, fact.goal_id), SummaryRow(fact.channel, fact.goal_id)
@@ -92,7 +113,7 @@ def build_report(
             and start <= fact.stopped_at < end
             and fact.stopped_at <= as_of
         )
-        if closed_here:
+        if closed_here and fact.counted:
             row.closed += 1
             if fact.status is Status.MET:
                 row.met += 1
@@ -105,11 +126,11 @@ def build_report(
             and fact.status is not Status.CANCELLED
             and not (fact.stopped_at is not None and fact.stopped_at <= fact.due_at)
         )
-        if newly_breached:
+        if newly_breached and fact.counted:
             row.new_breaches += 1
-        if fact.counts_open and fact.status is Status.BREACHED and fact.stopped_at is None:
+        if fact.counted and fact.status is Status.BREACHED and fact.stopped_at is None:
             row.open_breached += 1
-        if fact.counts_open and fact.status is Status.AT_RISK:
+        if fact.counted and fact.status is Status.AT_RISK:
             row.at_risk += 1
         assert fact.due_at is not None or not (closed_here or newly_breached)
         if closed_here and fact.status is Status.BREACHED:

@@ -17,7 +17,7 @@ from .store.queries import (
     get_claim,
     histories,
     open_status_counts,
-    report_candidates,
+    window_goals,
 )
 from .store.tables import GoalRow
 from .timeutil import Instant, local_instant
@@ -70,8 +70,15 @@ def daily_report(
 ) -> Report:
     window = report_window(sla, day)
     # Every goal as it was at as_of is stored (the goal version valid then): the report
-    # reads the few that closed or fell due in the window and counts the open ones in SQL,
-    # whatever the day.
+    # counts them in SQL and reads one by one only the breaches it lists, whatever the day.
+    counts, listed = window_goals(
+        session=session,
+        window_start=window[0],
+        window_end=window[1],
+        as_of=as_of,
+        channel=channel,
+        branch_code=branch_code,
+    )
     facts = [
         GoalFact(
             goal.claim_id,
@@ -82,16 +89,9 @@ def daily_report(
             goal.record.due_at,
             goal.record.ended_at if goal.record.phase is Phase.STOPPED else None,
             sla.config.branches[goal.branch_code].zone,
-            counts_open=False,
+            counted=False,
         )
-        for goal in report_candidates(
-            session=session,
-            window_start=window[0],
-            window_end=window[1],
-            as_of=as_of,
-            channel=channel,
-            branch_code=branch_code,
-        )
+        for goal in listed
     ]
     return build_report(
         day=day,
@@ -103,6 +103,7 @@ def daily_report(
         open_counts=open_status_counts(
             session=session, as_of=as_of, channel=channel, branch_code=branch_code
         ),
+        window_counts=counts,
     )
 
 

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, not_, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from ..clock import ClockEvent, GoalRecord, Phase
+from ..report import WindowCount
 from ..timeutil import Instant
 from .tables import OPEN_PHASES, ClaimRow, EventRow, GoalVersionRow
 
@@ -102,7 +103,43 @@ def _filtered(
     return query
 
 
-def report_candidates(
+@dataclass(frozen=True)
+class _Window:
+    """A report's conditions on a goal version, as `report.build_report` states them."""
+
+    in_window: ColumnElement[bool]  # closed in the window or due in it: two index ranges
+    closed: ColumnElement[bool]
+    met: ColumnElement[bool]
+    newly_breached: ColumnElement[bool]
+    listed: ColumnElement[bool]  # a breach the report lists: closed late, or newly breached
+
+
+def _window(window_start: Instant, window_end: Instant, as_of: Instant) -> _Window:
+    v = VERSIONS.c
+    due_until = min(window_end, as_of)
+    stopped = v.phase == Phase.STOPPED.value
+    # Each side of the OR is a range of one index (ended_at or due_at, then valid_from and
+    # valid_to), so a version not valid at as_of is passed over in the index, unread. The
+    # phase is tested only on the rows in range: in the WHERE clause's index terms it would
+    # let a planner without statistics read by phase instead.
+    in_window = or_(
+        and_(v.ended_at >= window_start, v.ended_at < window_end),
+        and_(v.due_at >= window_start, v.due_at < due_until),
+    )
+    closed = and_(stopped, v.ended_at >= window_start, v.ended_at < window_end, v.ended_at <= as_of)
+    newly_breached = and_(
+        v.due_at >= window_start, v.due_at < due_until, not_(and_(stopped, v.ended_at <= v.due_at))
+    )
+    return _Window(
+        in_window,
+        closed,
+        and_(closed, v.ended_at <= v.due_at),
+        newly_breached,
+        or_(and_(closed, v.ended_at > v.due_at), newly_breached),
+    )
+
+
+def window_goals(
     *,
     session: Session,
     window_start: Instant,
@@ -110,37 +147,38 @@ def report_candidates(
     as_of: Instant,
     channel: str | None = None,
     branch_code: str | None = None,
-) -> list[ReportGoal]:
-    """The goals, as they were at `as_of`, that closed in the window or fell due in it.
-
-    Open goals are counted by `open_status_counts`, in SQL, without being listed.
+) -> tuple[dict[tuple[str, str], WindowCount], list[ReportGoal]]:
+    """The goals, as they were at `as_of`, that closed in the window or fell due in it:
+    counted in SQL by (channel, goal) (closed, met, newly breached), and the breaches the
+    report lists (closed late, or past a deadline in the window) read one by one. Open goals
+    are counted by `open_status_counts`.
     """
-    due_until = min(window_end, as_of)
     v = VERSIONS.c
-    # Each side of the OR is a range of one index (ended_at or due_at, then valid_from and
-    # valid_to), so a version not valid at as_of is passed over in the index, unread. The
-    # phase test is made below: in SQL it would let a planner without statistics read by
-    # phase instead.
-    in_window = or_(
-        and_(v.ended_at >= window_start, v.ended_at < window_end),
-        and_(v.due_at >= window_start, v.due_at < due_until),
-    )
-    query = select(v.claim_id, v.channel, v.branch_code, *(v[name] for name in RECORD_COLUMNS))
-    query = query.where(_valid_at(as_of), in_window)
-    found = []
-    for row in session.execute(_filtered(query, VERSIONS, channel, branch_code)):
-        goal_id, phase, *instants = row[3:]
-        record = GoalRecord(goal_id, Phase(phase), *instants)
-        ended, due = record.ended_at, record.due_at
-        closed_in_window = (
-            record.phase is Phase.STOPPED
-            and ended is not None
-            and window_start <= ended < window_end
+    w = _window(window_start, window_end, as_of)
+    counting = (
+        select(
+            v.channel,
+            v.goal_id,
+            *(func.sum(case((c, 1), else_=0)) for c in (w.closed, w.met, w.newly_breached)),
         )
-        due_in_window = due is not None and window_start <= due < due_until
-        if closed_in_window or due_in_window:
-            found.append(ReportGoal(row.claim_id, row.channel, row.branch_code, record))
-    return found
+        .where(_valid_at(as_of), w.in_window)
+        .group_by(v.channel, v.goal_id)
+    )
+    listing = select(v.claim_id, v.channel, v.branch_code, *(v[name] for name in RECORD_COLUMNS))
+    listing = listing.where(_valid_at(as_of), w.in_window, w.listed)
+    counts = {
+        (ch, goal): WindowCount(int(c), int(m), int(n))
+        for ch, goal, c, m, n in session.execute(
+            _filtered(counting, VERSIONS, channel, branch_code)
+        )
+    }
+    listed = [
+        ReportGoal(
+            row.claim_id, row.channel, row.branch_code, GoalRecord(row[3], Phase(row[4]), *row[5:])
+        )
+        for row in session.execute(_filtered(listing, VERSIONS, channel, branch_code))
+    ]
+    return counts, listed
 
 
 def claim_count(*, session: Session) -> int:

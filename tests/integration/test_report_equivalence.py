@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,11 +15,11 @@ from sla_monitor.report import GoalFact, build_report
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.ingest import claim_of, ingest, materialise_stale
 from sla_monitor.store.queries import histories
-from sla_monitor.store.tables import ClaimRow, EventRow, GoalVersionRow
-from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
+from sla_monitor.timeutil import format_rfc3339, local_date, parse_rfc3339
 from sla_monitor.views import daily_report, report_window, summary_rows
 
-from .helpers import ev, parsed, submitted
+from .helpers import ev, parsed, store, submitted
 
 LATER = parse_rfc3339("2026-06-01T00:00:00Z")
 PAUSE_AT_RISK = "2026-03-09T10:00:00+07:00"
@@ -73,6 +74,14 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
             materialise=False,
         )
     materialise_stale(db=db, sla=sla, now=LATER)
+    # Paid at exactly its deadline: met, and no new breach (a deadline passes only after it).
+    store(db, sla, submitted("Q1", "EXACT", "2026-03-03T08:00:00+07:00"), now=LATER)
+    store(db, sla, ev("Q2", "EXACT", "documents_completed", "2026-03-03T09:00:00+07:00"), now=LATER)
+    with session_scope(db) as session:
+        due = session.execute(
+            select(GoalRow.due_at).where(GoalRow.claim_id == "EXACT")
+        ).scalar_one()
+    store(db, sla, ev("Q3", "EXACT", "paid", format_rfc3339(due)), now=LATER)
     return db
 
 
@@ -150,3 +159,24 @@ def test_a_report_as_of_the_event_that_ends_a_breached_version_lists_it_once(
                 daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
             )
         assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)
+
+
+def test_a_goal_paid_at_exactly_its_deadline_is_met_and_no_breach(
+    demo_month: Engine, sla: SlaEngine
+) -> None:
+    with session_scope(demo_month) as session:
+        due = session.execute(
+            select(GoalRow.due_at).where(GoalRow.claim_id == "EXACT")  # type: ignore[arg-type]
+        ).scalar_one()
+    zone = ZoneInfo(sla.config.report_timezone)
+    day = local_date(due, zone)  # the day whose window holds the deadline (and the payment)
+    start, end = report_window(sla, day)
+    assert start <= due < end
+    for as_of in (due, end, end + 86_400_000_000):
+        with session_scope(demo_month) as session:
+            fast = report_json(
+                daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
+            )
+        assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)
+        assert not any(b["claim_id"] == "EXACT" for b in fast["breaches"])
+        assert sum(row["met"] for row in fast["summary"]) >= 1
