@@ -173,8 +173,8 @@ class Exposition:
     new text is ready it gets the previous snapshot's.
     """
 
-    def __init__(self, config: SlaConfig | None = None):
-        self._snapshot = Snapshot()
+    def __init__(self, snapshot: Snapshot, config: SlaConfig | None = None):
+        self._snapshot = snapshot
         self.sla = CollectorRegistry(auto_describe=True)
         self.sla.register(SnapshotCollector(lambda: self._snapshot, config))
         self.process = CollectorRegistry(auto_describe=True)
@@ -182,7 +182,7 @@ class Exposition:
             self.process.register(collector)
         self.http = HttpMetrics(self.process)
         self._publishing = threading.Lock()
-        self._rendered = generate_latest(self.sla)  # a snapshot not loaded: no SLA series
+        self._rendered = generate_latest(self.sla)  # none for a snapshot not loaded yet
 
     def publish(self, snapshot: Snapshot) -> None:
         with self._publishing:

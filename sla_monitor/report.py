@@ -23,9 +23,8 @@ class GoalFact:
     due_at: Instant | None
     stopped_at: Instant | None
     zone: ZoneInfo  # the branch's, for friendly timestamps
-    counted: bool = (
-        True  # False when it is listed only: counted in `open_counts` and `window_counts`
-    )
+    # False when it is listed only: counted already in `open_counts` and `window_counts`.
+    counted: bool = True
 
 
 @dataclass

@@ -65,8 +65,7 @@ def create_app(
     otherwise). `protect_reads` makes claim detail need a token with the read scope.
     """
     install_request_ids()
-    exposition = Exposition(monitor.sla.config)
-    exposition.publish(monitor.snapshot)
+    exposition = Exposition(monitor.snapshot, monitor.sla.config)
     monitor.on_snapshot(exposition.publish)
     http_metrics = exposition.http
     known = [

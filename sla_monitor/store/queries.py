@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from ..clock import ClockEvent, GoalRecord, Phase
@@ -93,13 +93,12 @@ def _valid_at(as_of: Instant) -> ColumnElement[bool]:
     return and_(v.valid_from <= as_of, or_(v.valid_to.is_(None), v.valid_to > as_of))
 
 
-def _filtered(
-    query: Select[Any], source: Table, channel: str | None, branch: str | None
-) -> Select[Any]:
+def _filtered(query: Select[Any], channel: str | None, branch: str | None) -> Select[Any]:
+    """`query` on goal versions, narrowed to one channel or branch when given."""
     if channel is not None:
-        query = query.where(source.c.channel == channel)
+        query = query.where(VERSIONS.c.channel == channel)
     if branch is not None:
-        query = query.where(source.c.branch_code == branch)
+        query = query.where(VERSIONS.c.branch_code == branch)
     return query
 
 
@@ -168,15 +167,13 @@ def window_goals(
     listing = listing.where(_valid_at(as_of), w.in_window, w.listed)
     counts = {
         (ch, goal): WindowCount(int(c), int(m), int(n))
-        for ch, goal, c, m, n in session.execute(
-            _filtered(counting, VERSIONS, channel, branch_code)
-        )
+        for ch, goal, c, m, n in session.execute(_filtered(counting, channel, branch_code))
     }
     listed = [
         ReportGoal(
             row.claim_id, row.channel, row.branch_code, GoalRecord(row[3], Phase(row[4]), *row[5:])
         )
-        for row in session.execute(_filtered(listing, VERSIONS, channel, branch_code))
+        for row in session.execute(_filtered(listing, channel, branch_code))
     ]
     return counts, listed
 
@@ -214,6 +211,6 @@ def open_status_counts(
             .where(OPEN_PHASES, current, v.valid_from <= as_of)
             .group_by(v.channel, v.goal_id, status)
         )
-        for ch, goal, state, n in session.execute(_filtered(query, VERSIONS, channel, branch_code)):
+        for ch, goal, state, n in session.execute(_filtered(query, channel, branch_code)):
             counts[(ch, goal, state)] += int(n)
     return dict(counts)

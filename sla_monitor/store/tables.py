@@ -141,8 +141,7 @@ class ClaimRow(SQLModel, table=True):
     policy_id: str | None = Field(default=None, max_length=64)
     submitted_at: Instant = _instant(nullable=False)
     submitted_event_id: str = Field(max_length=128)
-    # Latest occurred_at of any of its events; a report as of an earlier instant reads the
-    # claim's goal versions instead of its goal rows.
+    # Latest occurred_at of any of its events (reports read goal versions, not this).
     last_event_at: Instant = _instant(nullable=False)
     updated_at: Instant = _instant(nullable=False)
     # Events arrived that its goal rows do not reflect yet (a bulk import materialises once,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,6 +50,14 @@ def brute_force(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[str, 
     return report_json(report, sla.config)
 
 
+def checked_report(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[str, Any]:
+    """The indexed report's JSON, after asserting it equals the brute-force replay."""
+    with session_scope(db) as session:
+        fast = report_json(daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config)
+    assert fast == brute_force(db, sla, day, as_of), (day, as_of)
+    return fast
+
+
 @pytest.fixture
 def demo_month(db: Engine, sla: SlaEngine) -> Engine:
     raws = demo_events(config=sla.config, per_day=20, seed=7, now=LATER)
@@ -90,12 +99,7 @@ def test_indexed_report_equals_brute_force(demo_month: Engine, sla: SlaEngine) -
     for day in (date(2026, 3, 2), date(2026, 3, 17), date(2026, 3, 25), date(2026, 4, 2)):
         start, end = report_window(sla, day)
         for as_of in (start + 9 * 3_600_000_000, end, end + 3 * 86_400_000_000):
-            with session_scope(demo_month) as session:
-                fast = report_json(
-                    daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
-                )
-            slow = brute_force(demo_month, sla, day, as_of)
-            assert fast == slow, (day, as_of)
+            fast = checked_report(demo_month, sla, day, as_of)
             checked += sum(r["closed"] + r["open_breached"] + r["at_risk"] for r in fast["summary"])
     assert checked > 100, "the demo month should give the comparison something to compare"
 
@@ -125,11 +129,7 @@ def test_a_report_as_of_an_events_instant_includes_that_event(
     cases = [(day, as_of) for as_of in moments[:: max(1, len(moments) // 12)]]
     cases.append((date(2026, 3, 9), parse_rfc3339(PAUSE_AT_RISK)))
     for day, as_of in cases:
-        with session_scope(demo_month) as session:
-            fast = report_json(
-                daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
-            )
-        assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)
+        checked_report(demo_month, sla, day, as_of)
 
 
 def test_a_report_as_of_the_event_that_ends_a_breached_version_lists_it_once(
@@ -154,11 +154,7 @@ def test_a_report_as_of_the_event_that_ends_a_breached_version_lists_it_once(
             cases += [(day, as_of) for as_of in sorted(set(ended))[:3]]
     assert len(cases) >= 4, "the demo month should pay or pause some goals late"
     for day, as_of in cases:
-        with session_scope(demo_month) as session:
-            fast = report_json(
-                daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
-            )
-        assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)
+        checked_report(demo_month, sla, day, as_of)
 
 
 def test_a_goal_paid_at_exactly_its_deadline_is_met_and_no_breach(
@@ -173,10 +169,6 @@ def test_a_goal_paid_at_exactly_its_deadline_is_met_and_no_breach(
     start, end = report_window(sla, day)
     assert start <= due < end
     for as_of in (due, end, end + 86_400_000_000):
-        with session_scope(demo_month) as session:
-            fast = report_json(
-                daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config
-            )
-        assert fast == brute_force(demo_month, sla, day, as_of), (day, as_of)
+        fast = checked_report(demo_month, sla, day, as_of)
         assert not any(b["claim_id"] == "EXACT" for b in fast["breaches"])
         assert sum(row["met"] for row in fast["summary"]) >= 1
