@@ -241,19 +241,24 @@ def test_a_snapshot_is_rendered_before_it_is_served_never_by_a_scrape(
     )
     monitor.tick()
     before = client.get("/metrics").text
-    real = metrics.generate_latest
+    real_sla, real_process = metrics.Exposition.render_sla, metrics.generate_latest
     rendered: list[str] = []
     during: list[str] = []
 
-    def counting(registry: Any) -> bytes:
-        text = real(registry)
-        rendered.append("sla" if b"sla_open_claims" in text else "process")
-        if rendered[-1] == "sla" and not during:
+    def sla_rendering(exposition: metrics.Exposition, snapshot: Any) -> bytes:
+        text = real_sla(exposition, snapshot)
+        rendered.append("sla")
+        if not during:
             during.append("")  # one scrape while the tick renders, not one inside each render
             during[0] = client.get("/metrics").text
         return text
 
-    monkeypatch.setattr(metrics, "generate_latest", counting)
+    def process_rendering(registry: Any) -> bytes:
+        rendered.append("process")
+        return real_process(registry)
+
+    monkeypatch.setattr(metrics.Exposition, "render_sla", sla_rendering)
+    monkeypatch.setattr(metrics, "generate_latest", process_rendering)
     clock.now = parse_rfc3339("2026-11-25T00:00:00+07:00")  # past the deadline
     monitor.tick()
     assert rendered == ["sla", "process"]  # the tick's render, and the scrape inside it
