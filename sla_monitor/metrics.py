@@ -86,16 +86,6 @@ BRANCH_INFO = Family(
     "The branch registry, for joining a branch to its region (value always 1).",
     ("branch", "name", "region", "timezone"),
 )
-FAMILIES = (
-    OPEN,
-    CLOSED_CLAIMS,
-    BREACHES_TOTAL,
-    EVENTS_TOTAL,
-    RECLASSIFIED_TOTAL,
-    EVALUATED,
-    DURATION,
-    BRANCH_INFO,
-)
 
 Series = tuple[tuple[str, ...], float]  # label values in the family's order, and the value
 
