@@ -13,7 +13,7 @@
 * `Workload(open_only=True)` is a backlog: every claim started (documents complete) and none
   closed, for the evaluation benchmark.
 * `write_events` writes a JSONL file; `fill_store` fills a database through the same code path
-  as `sla-monitor import` (`import_lines`: parse, `ingest(materialise=False)` in big batches,
+  as `sla-monitor import` (`import_lines`: parse, `ingest` in big batches,
   then `materialise_stale`), without the JSON encoding and decoding.
 
 The same `Workload` and configuration always give the same events, byte for byte.
@@ -631,7 +631,7 @@ def claims_for_events(count: int) -> int:
 
 
 FILL_METHOD = (
-    "`sla_monitor.importer.import_lines` (`parse_events`, `ingest(materialise=False)` in batches "
+    "`sla_monitor.importer.import_lines` (`parse_events`, `ingest` in batches "
     "of 20,000, then `materialise_stale`): the `sla-monitor import` path without JSON text"
 )
 

@@ -489,6 +489,7 @@ def verify_command(
             "claims": check.claims,
             "goals": check.goals,
             "claims_differing": check.claims_differing,
+            "claims_pending": check.pending,
             "differences": [d.to_json() for d in check.differences],
         }
         out.print_json(json.dumps(body, ensure_ascii=False))
@@ -500,6 +501,12 @@ def verify_command(
             else (f"{len(check.differences)} differences in {check.claims_differing} claims")
         )
         out.print(f"checked {check.claims} claims, {check.goals} goals: {verdict}")
+        if check.pending:
+            out.print(
+                f"{check.pending} claims not checked: they have events their goals do not "
+                "reflect yet (`sla-monitor serve` recomputes them within seconds, as does "
+                "`sla-monitor report`)"
+            )
     raise typer.Exit(1 if check.differences else 0)
 
 

@@ -226,9 +226,7 @@ def import_lines(
         lines, batch_size=batch_size, now=now, sla=sla, workers=parse_workers
     ):
         # Goals are recomputed once per claim at the end, not once per batch it appears in.
-        result = ingest(
-            db=db, sla=sla, items=parsed.items, received_at=parsed.moment, materialise=False
-        )
+        result = ingest(db=db, items=parsed.items, received_at=parsed.moment)
         total.accepted += result.accepted
         total.duplicates += result.duplicates
         total.rejections.extend(

@@ -3,6 +3,12 @@
 Every replica ticks every `evaluation_interval` seconds. The one holding the lease
 evaluates; every replica then reloads the snapshot from the database, so all replicas
 expose the same figures and a scrape never waits for the database.
+
+Events are acknowledged once stored; the claims they touched are marked stale, and the
+leader recomputes their goals in the background, woken by its own API and polling for the
+other replicas' (a claim touched by many batches is recomputed once, not once a batch).
+Each tick finishes that work before it evaluates, so every figure it publishes counts every
+event stored before it began.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from .store.ingest import materialise_stale
 from .timeutil import MICROS, Instant
 
 log = logging.getLogger("sla_monitor.monitor")
+# How often the leader looks for claims stored stale by another replica (its own API wakes
+# it at once): a query of one partial index, and the lag of a replica's events in reports.
+MATERIALISE_POLL = 1.0
+MATERIALISE_GATHER = 0.5
 
 
 class Monitor:
@@ -44,6 +54,9 @@ class Monitor:
         self.leading = False
         self.last_error: str | None = None
         self._lock = threading.Lock()
+        self._stale = threading.Event()  # set when this replica stored events
+        self._stopping = threading.Event()
+        self._materialiser: threading.Thread | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._on_snapshot: list[Callable[[Snapshot], object]] = []
 
@@ -70,7 +83,7 @@ class Monitor:
                     db=self.db, name=LEASE, holder=self.holder, now=started, ttl=self.lease_ttl
                 )
                 if self.leading:
-                    # Claims an interrupted import left stale are finished first.
+                    # Claims stored stale (by the API, or an interrupted import) first.
                     materialise_stale(db=self.db, sla=self.sla, now=started)
                     evaluate(db=self.db, now=started, clock=self.clock)
                 self._load_snapshot()
@@ -78,6 +91,29 @@ class Monitor:
             except SQLAlchemyError as exc:
                 self.last_error = f"database unavailable: {type(exc).__name__}"
                 log.warning("evaluation tick failed: %s", exc.__class__.__name__)
+
+    def wake(self) -> None:
+        """Events were stored: have the leader recompute their claims' goals now."""
+        self._stale.set()
+
+    def materialise(self) -> int:
+        """Recompute the goals of every stale claim; returns how many. Never raises."""
+        with self._lock:
+            try:
+                return materialise_stale(db=self.db, sla=self.sla, now=self.clock())
+            except SQLAlchemyError as exc:
+                log.warning("recomputing stale claims failed: %s", exc.__class__.__name__)
+                return 0
+
+    def _materialise_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._stale.wait(MATERIALISE_POLL)
+            # Under load, the batches of the next moments touch many of the same claims:
+            # gathering them a moment longer recomputes each once, in bigger chunks.
+            self._stopping.wait(MATERIALISE_GATHER)
+            self._stale.clear()
+            if self.leading and not self._stopping.is_set():
+                self.materialise()
 
     def readiness(self) -> str | None:
         """None when ready; else the reason, for /readyz."""
@@ -113,8 +149,18 @@ class Monitor:
         )
         scheduler.start()
         self._scheduler = scheduler
+        self._stopping.clear()
+        self._materialiser = threading.Thread(
+            target=self._materialise_loop, name="materialiser", daemon=True
+        )
+        self._materialiser.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        self._stale.set()
+        if self._materialiser is not None:
+            self._materialiser.join()
+            self._materialiser = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None

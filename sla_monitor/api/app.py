@@ -200,7 +200,8 @@ def create_app(
             raws, now=now, channels=sla.config.channels, branches=sla.config.branches
         )
         try:
-            result = ingest(db=monitor.db, sla=sla, items=items, received_at=now, writer=writer)
+            # Acknowledged once stored; the leader recomputes the claims' goals (Monitor).
+            result = ingest(db=monitor.db, items=items, received_at=now, writer=writer)
         except DATABASE_DOWN as exc:
             log.warning(
                 "ingest: the database is unavailable (%s); answered 503",
@@ -214,6 +215,8 @@ def create_app(
             raise HTTPException(
                 503, "concurrent writes of the same events conflicted; nothing was stored, retry"
             ) from None
+        if result.accepted:
+            monitor.wake()
         log.info(
             "ingest: %d accepted, %d duplicates, %d rejected",
             result.accepted,

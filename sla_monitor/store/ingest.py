@@ -1,8 +1,11 @@
-"""Storing a batch of parsed events: idempotency, claim consistency, goal materialisation.
+"""Storing a batch of parsed events (idempotency, claim consistency), and recomputing the
+goals of the claims they touched (materialisation).
 
-One transaction a batch: its events, the claims they create and their claims' goals are
-committed together, and the result is returned only after the commit, so nothing
-half-written is ever acknowledged.
+One transaction a batch: its events, the claims they create and the marks that their claims'
+goals are stale are committed together, and the result is returned only after the commit, so
+nothing half-written is ever acknowledged. `materialise_stale` then recomputes each stale
+claim once from all its stored events, however many batches touched it, a chunk of claims a
+transaction; the claim view replays events and never waits for it.
 """
 
 from __future__ import annotations
@@ -101,21 +104,16 @@ def is_write_conflict(exc: IntegrityError | OperationalError) -> bool:
 def ingest(
     *,
     db: Engine,
-    sla: SlaEngine,
     items: Sequence[Event | EventError],
     received_at: Instant,
-    materialise: bool = True,
     writer: Token | None = None,
 ) -> IngestResult:
     """Store the valid events of a batch; `items[i]` is an event or why it could not be parsed.
 
-    With `materialise`, the touched claims' goals are recomputed in the same transaction;
-    without, the claims are marked stale for `materialise_stale` (bulk import). With a
-    `writer`, events outside its channels or branches are rejected, each with the reason.
+    The touched claims are marked stale for `materialise_stale`. With a `writer`, events
+    outside its channels or branches are rejected, each with the reason.
     """
-    return retrying(
-        db, lambda session: _ingest(session, sla, items, received_at, materialise, writer)
-    )
+    return retrying(db, lambda session: _ingest(session, items, received_at, writer))
 
 
 @dataclass
@@ -129,17 +127,15 @@ class _Pin:
 
 def _ingest(
     session: Session,
-    sla: SlaEngine,
     items: Sequence[Event | EventError],
     received_at: Instant,
-    materialise: bool,
     writer: Token | None,
 ) -> IngestResult:
     result = IngestResult()
     events = [item for item in items if isinstance(item, Event)]
     lock_claims(session, (e.claim_id for e in events))  # before any read of them
     stored = _stored_events(session, [e.event_id for e in events])
-    stored_claims: dict[str, Claim] = {}
+    stored_claims: set[str] = set()
     pins = _pins(session, sorted({e.claim_id for e in events}), stored_claims)
     batch: dict[str, Event] = {}
     for index, item in enumerate(items):
@@ -178,7 +174,7 @@ def _ingest(
         batch[item.event_id] = item
         result.accepted += 1
     if batch:
-        _store(session, sla, list(batch.values()), stored_claims, received_at, materialise)
+        _store(session, list(batch.values()), stored_claims, received_at)
     outcomes = {
         "accepted": result.accepted,
         "duplicate": result.duplicates,
@@ -218,14 +214,18 @@ def _stored_events(session: Session, event_ids: list[str]) -> dict[str, Event]:
 
 
 def _pins(
-    session: Session, claim_ids: list[str], stored_claims: dict[str, Claim]
+    session: Session, claim_ids: list[str], stored_claims: set[str]
 ) -> defaultdict[str, _Pin]:
     """What the stored events of these claims agree on; fills `stored_claims` on the way."""
     pins: defaultdict[str, _Pin] = defaultdict(_Pin)
+    c = CLAIMS.c
     for part in chunks(claim_ids):
-        for claim, submitted_event_id in _claims(session, part):
-            stored_claims[claim.claim_id] = claim
-            pins[claim.claim_id] = _Pin(submitted_event_id, claim.channel, claim.branch_code)
+        query = select(c.claim_id, c.channel, c.branch_code, c.submitted_event_id)
+        for claim_id, channel, branch_code, submitted_event_id in session.execute(
+            query.where(c.claim_id.in_(part))
+        ):
+            stored_claims.add(claim_id)
+            pins[claim_id] = _Pin(submitted_event_id, channel, branch_code)
         waiting = select(
             col(EventRow.claim_id), col(EventRow.channel), col(EventRow.branch_code)
         ).where(
@@ -240,12 +240,7 @@ def _pins(
 
 
 def _store(
-    session: Session,
-    sla: SlaEngine,
-    events: list[Event],
-    stored_claims: dict[str, Claim],
-    received_at: Instant,
-    materialise: bool,
+    session: Session, events: list[Event], stored_claims: set[str], received_at: Instant
 ) -> None:
     # Rows in key order, so concurrent batches holding the same keys lock them in the same
     # order and wait for each other instead of deadlocking.
@@ -253,8 +248,6 @@ def _store(
     insert_tuples(
         session, EVENTS, EVENT_COLUMNS, [(*_event_values(e), received_at) for e in events]
     )
-    claim_ids = sorted({e.claim_id for e in events})
-    existing = dict(stored_claims)
     new_claims = [
         {
             "claim_id": e.claim_id,
@@ -264,41 +257,17 @@ def _store(
             "submitted_event_id": e.event_id,
             "last_event_at": e.occurred_at,
             "updated_at": received_at,
-            "stale": not materialise,
+            "stale": True,
         }
         for e in sorted(events, key=lambda e: e.claim_id)
         if e.type == "submitted"
     ]
-    for e in events:
-        if e.type == "submitted":
-            assert e.channel is not None and e.branch_code is not None  # the parser requires them
-            existing[e.claim_id] = Claim(e.claim_id, e.channel, e.branch_code, e.occurred_at)
     insert_rows(session, CLAIMS, new_claims)
-    if not materialise:
-        for part in chunks([c for c in claim_ids if c in stored_claims]):
-            # A claim already waiting to be recomputed is not written again.
-            marked = CLAIMS.c.claim_id.in_(part) & ~CLAIMS.c.stale
-            session.execute(update(CLAIMS).where(marked).values(stale=True))
-        return
-    rematerialise(
-        session=session,
-        sla=sla,
-        claims=[existing[c] for c in claim_ids if c in existing],
-        now=received_at,
-    )
-
-
-def _claims(session: Session, claim_ids: Sequence[str]) -> list[tuple[Claim, str]]:
-    """The stored claims among these ids, with the event_id of their submitted event."""
-    c = CLAIMS.c
-    query = select(c.claim_id, c.channel, c.branch_code, c.submitted_at, c.submitted_event_id)
-    return [
-        (
-            Claim(row.claim_id, row.channel, row.branch_code, row.submitted_at),
-            row.submitted_event_id,
-        )
-        for row in session.execute(query.where(c.claim_id.in_(claim_ids)))
-    ]
+    touched = sorted({e.claim_id for e in events} & stored_claims)
+    for part in chunks(touched):
+        # A claim already waiting to be recomputed is not written again.
+        marked = CLAIMS.c.claim_id.in_(part) & ~CLAIMS.c.stale
+        session.execute(update(CLAIMS).where(marked).values(stale=True))
 
 
 def claim_of(row: ClaimRow) -> Claim:
@@ -321,7 +290,7 @@ def rematerialise(
     for claim in claims:
         events = history[claim.claim_id]
         policy_id, versions = sla.versions(claim, events)
-        last = max(e.occurred_at for e in events)
+        last = max((e.occurred_at for e in events), default=claim.submitted_at)
         claim_rows.append(
             {
                 "claim_id": claim.claim_id,

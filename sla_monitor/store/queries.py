@@ -182,6 +182,12 @@ def claim_count(*, session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(ClaimRow)).scalar_one())
 
 
+def stale_claims(*, session: Session) -> int:
+    """Claims whose goals do not reflect all their stored events yet (ix_claims_stale)."""
+    query = select(func.count()).select_from(ClaimRow).where(col(ClaimRow.stale))
+    return int(session.execute(query).scalar_one())
+
+
 def open_status_counts(
     *,
     session: Session,

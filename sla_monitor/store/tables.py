@@ -136,8 +136,8 @@ class ClaimRow(SQLModel, table=True):
     )
 
     claim_id: str = Field(primary_key=True, max_length=64)
-    channel: str = Field(max_length=64, index=True)
-    branch_code: str = Field(max_length=32, index=True)
+    channel: str = Field(max_length=64)
+    branch_code: str = Field(max_length=32)
     policy_id: str | None = Field(default=None, max_length=64)
     submitted_at: Instant = _instant(nullable=False)
     submitted_event_id: str = Field(max_length=128)
@@ -156,9 +156,6 @@ class GoalRow(SQLModel, table=True):
 
     __tablename__ = "claim_goals"
     __table_args__ = (
-        Index("ix_claim_goals_phase_due", "phase", "due_at"),
-        Index("ix_claim_goals_ended", "ended_at"),
-        Index("ix_claim_goals_due", "due_at"),
         # Open goals with every column an evaluation counts them by, in its GROUP BY order:
         # the count reads this index alone, and its size follows the open goals, not the
         # years of closed ones.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +16,11 @@ from sla_monitor import metrics
 from sla_monitor.api.app import create_app
 from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.evaluation import evaluate
+from sla_monitor.events import parse_events
 from sla_monitor.monitor import Monitor
-from sla_monitor.store.db import make_engine
+from sla_monitor.store.db import make_engine, session_scope
+from sla_monitor.store.ingest import ingest, materialise_stale
+from sla_monitor.store.tables import ClaimRow, GoalRow
 from sla_monitor.timeutil import parse_rfc3339
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
@@ -290,7 +294,8 @@ def test_the_first_scrape_after_a_restart_shows_the_stored_counters(
     never_loaded = before.get("/metrics").text
     assert "sla_breaches_total" not in never_loaded  # no made-up zeros before the first load
     clock.now = parse_rfc3339("2026-11-25T00:00:00+07:00")
-    evaluate(db=db, now=clock.now)  # another replica recorded the breach
+    materialise_stale(db=db, sla=sla, now=clock.now)  # another replica recomputed the claim
+    evaluate(db=db, now=clock.now)  # and recorded its breach
     restarted, _ = make_client(db, sla, clock, run_scheduler=True)
     with restarted:  # starting loads the snapshot before the first request is served
         text = restarted.get("/metrics").text
@@ -323,3 +328,43 @@ def test_a_write_conflict_that_outlasts_the_retries_is_503_not_500(
     monkeypatch.setattr(app_module, "ingest", conflicting)
     response = client.post("/v1/events", json=event("E1"), headers=AUTH)
     assert response.status_code == 503 and "nothing was stored" in response.json()["detail"]
+
+
+def _eventually(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Poll a background thread's effect (not a deadline: the clock is injected)."""
+    give_up = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < give_up, f"not within {timeout:.0f} s: {what}"
+        time.sleep(0.01)
+
+
+def _goal_phase(db: Engine, claim_id: str) -> str | None:
+    with session_scope(db) as session:
+        claim = session.get(ClaimRow, claim_id)
+        goal = session.get(GoalRow, (claim_id, "payment"))
+        return None if claim is None or claim.stale or goal is None else goal.phase
+
+
+@pytest.mark.parametrize("woken", [True, False], ids=["own post", "another replica's post"])
+def test_the_leader_recomputes_stored_claims_between_evaluations(
+    db: Engine, sla: SlaEngine, clock: Clock, monkeypatch: pytest.MonkeyPatch, woken: bool
+) -> None:
+    """Events are acknowledged once stored; the leading replica recomputes their claims' goals
+    at once when its own API stored them, and within its poll when another replica did; both
+    long before the next evaluation (every 30 s here)."""
+    import sla_monitor.monitor as monitor_module
+
+    monkeypatch.setattr(monitor_module, "MATERIALISE_POLL", 3600.0 if woken else 0.05)
+    test_client, monitor = make_client(db, sla, clock, run_scheduler=True)
+    batch = [event("E1"), event("E2", "documents_completed")]
+    with test_client:
+        _eventually(lambda: monitor.leading, "the first evaluation")
+        if woken:
+            response = test_client.post("/v1/events", json={"events": batch}, headers=AUTH)
+            assert response.json()["accepted"] == 2
+        else:
+            items = parse_events(
+                batch, now=clock.now, channels=sla.config.channels, branches=sla.config.branches
+            )
+            assert ingest(db=db, items=items, received_at=clock.now).accepted == 2
+        _eventually(lambda: _goal_phase(db, "C1") == "running", "C1's goal recomputed")

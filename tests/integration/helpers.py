@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.events import Event, EventError, parse_events
-from sla_monitor.store.ingest import IngestResult, ingest
+from sla_monitor.store.ingest import IngestResult, ingest, materialise_stale
 from sla_monitor.timeutil import parse_rfc3339
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
@@ -29,4 +29,7 @@ def parsed(sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) -> list[E
 
 
 def store(db: Engine, sla: SlaEngine, *raws: dict[str, Any], now: int = NOW) -> IngestResult:
-    return ingest(db=db, sla=sla, items=parsed(sla, list(raws), now), received_at=now)
+    """Store the events and recompute their claims' goals, as the running service does."""
+    result = ingest(db=db, items=parsed(sla, list(raws), now), received_at=now)
+    materialise_stale(db=db, sla=sla, now=now)
+    return result

@@ -163,13 +163,13 @@ def test_claim_view_as_of_before_submission(db: Engine, sla: SlaEngine) -> None:
     assert isinstance(after, ClaimDetail) and after.view.goals[0].status is Status.ON_TRACK
 
 
-def test_bulk_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaEngine) -> None:
+def test_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaEngine) -> None:
     from sla_monitor.store.ingest import ingest, materialise_stale
 
     from .helpers import parsed
 
     items = parsed(sla, [submitted("E1", "C1", MON), ev("E2", "C1", "documents_completed", MON)])
-    assert ingest(db=db, sla=sla, items=items, received_at=NOW, materialise=False).accepted == 2
+    assert ingest(db=db, items=items, received_at=NOW).accepted == 2
     with session_scope(db) as session:
         claim = session.get(ClaimRow, "C1")
         assert claim is not None and claim.stale
@@ -180,8 +180,11 @@ def test_bulk_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: Sla
         claim = session.get(ClaimRow, "C1")
         assert claim is not None and not claim.stale
     assert materialise_stale(db=db, sla=sla, now=NOW) == 0
-    # A later immediate ingest of the same claim keeps it fresh.
-    store(db, sla, ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00"))
+    # A later event of a materialised claim makes it stale again, and it is recomputed once.
+    paid = parsed(sla, [ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00")])
+    assert ingest(db=db, items=paid, received_at=NOW).accepted == 1
+    assert goal_row(db, "C1").phase == Phase.RUNNING.value
+    assert materialise_stale(db=db, sla=sla, now=NOW) == 1
     assert goal_row(db, "C1").phase == Phase.STOPPED.value
 
 
@@ -189,7 +192,7 @@ def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: 
     """Four writers post overlapping batches at once: none fails, each event is stored once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from sla_monitor.store.ingest import ingest
+    from sla_monitor.store.ingest import ingest, materialise_stale
 
     from .helpers import parsed
 
@@ -199,9 +202,10 @@ def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: 
     batches = [events[i::3] + events[: len(events) // 2] for i in range(3)] + [events]
 
     def post(batch: list[dict[str, object]]) -> int:
-        return ingest(db=db, sla=sla, items=parsed(sla, batch), received_at=NOW).accepted
+        return ingest(db=db, items=parsed(sla, batch), received_at=NOW).accepted
 
     with ThreadPoolExecutor(4) as pool:
         accepted = sum(pool.map(post, batches))
     assert accepted == len(events)
+    assert materialise_stale(db=db, sla=sla, now=NOW) == len(claims)
     assert count(db, EventRow) == len(events) and count(db, GoalRow) == len(claims)

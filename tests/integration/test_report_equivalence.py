@@ -77,10 +77,8 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
     for start in range(0, len(raws), 2000):
         ingest(
             db=db,
-            sla=sla,
             items=parsed(sla, raws[start : start + 2000], LATER),
             received_at=LATER,
-            materialise=False,
         )
     materialise_stale(db=db, sla=sla, now=LATER)
     # Paid at exactly its deadline: met, and no new breach (a deadline passes only after it).
