@@ -97,7 +97,8 @@ class Monitor:
         self._stale.set()
 
     def materialise(self) -> int:
-        """Recompute the goals of every stale claim; returns how many. Never raises."""
+        """Recompute the goals of the stale claims (one pass); returns how many. Never raises.
+        Between passes an evaluation can take its turn, however fast events arrive."""
         with self._lock:
             try:
                 return materialise_stale(db=self.db, sla=self.sla, now=self.clock())

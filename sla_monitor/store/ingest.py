@@ -374,14 +374,19 @@ def materialise_stale(
     chunk: int = 1000,
     progress: Callable[[int], None] = lambda done: None,
 ) -> int:
-    """Recompute the goals of every stale claim, a chunk a transaction; returns how many."""
-    done = 0
+    """Recompute the goals of every stale claim, a chunk a transaction; returns how many.
+
+    One pass in claim id order: a claim made stale again behind the pass waits for the next
+    one, so a pass ends however fast new events arrive (an evaluation that finishes the
+    stale claims before it counts is never held up by a steady stream of posts).
+    """
+    done, after = 0, ""
     c = CLAIMS.c
 
-    def one_chunk(session: Session) -> int:
+    def one_chunk(session: Session) -> list[Claim]:
         query = (
             select(c.claim_id, c.channel, c.branch_code, c.submitted_at)
-            .where(c.stale)
+            .where(c.stale, c.claim_id > after)
             .order_by(c.claim_id)
             .limit(chunk)
         )
@@ -389,11 +394,12 @@ def materialise_stale(
         if claims:
             lock_claims(session, (claim.claim_id for claim in claims))
             rematerialise(session=session, sla=sla, claims=claims, now=now)
-        return len(claims)
+        return claims
 
-    while count := retrying(db, one_chunk):
-        done += count
-        progress(count)
+    while claims := retrying(db, one_chunk):
+        done += len(claims)
+        after = claims[-1].claim_id
+        progress(len(claims))
     return done
 
 

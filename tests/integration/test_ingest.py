@@ -209,3 +209,25 @@ def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: 
     assert accepted == len(events)
     assert materialise_stale(db=db, sla=sla, now=NOW) == len(claims)
     assert count(db, EventRow) == len(events) and count(db, GoalRow) == len(claims)
+
+
+def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
+    db: Engine, sla: SlaEngine
+) -> None:
+    """A claim made stale again behind the pass waits for the next pass, so a steady stream
+    of posts can never hold up an evaluation that first finishes the stale claims."""
+    from sla_monitor.store.ingest import ingest, materialise_stale
+
+    from .helpers import parsed
+
+    first = [submitted(f"{c}1", c, MON) for c in ("A", "B", "C")]
+    assert ingest(db=db, items=parsed(sla, first), received_at=NOW).accepted == 3
+    posts = iter(range(10))
+
+    def post_for_a(done: int) -> None:  # after every chunk, another event of claim A
+        again = parsed(sla, [ev(f"A-{next(posts)}", "A", "documents_completed", MON)])
+        assert ingest(db=db, items=again, received_at=NOW).accepted == 1
+
+    assert materialise_stale(db=db, sla=sla, now=NOW, chunk=1, progress=post_for_a) == 3
+    assert materialise_stale(db=db, sla=sla, now=NOW) == 1  # A, once, with all its events
+    assert goal_row(db, "A").phase == Phase.RUNNING.value
