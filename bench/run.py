@@ -50,6 +50,7 @@ from sla_monitor.engine import Claim
 from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.evaluation import evaluate
 from sla_monitor.store.db import make_engine, session_scope, upgrade
+from sla_monitor.store.queries import stale_claims
 from sla_monitor.store.tables import GoalRow
 from sla_monitor.timeutil import parse_rfc3339
 from sla_monitor.views import daily_report, default_report_as_of
@@ -960,8 +961,8 @@ def settled_after(db: DbEngine, timeout: float) -> float:
     """Seconds until no claim of the store is waiting for its goals to be recomputed."""
     started = time.perf_counter()
     while True:
-        with db.connect() as connection:
-            if not connection.execute(text("SELECT count(*) FROM claims WHERE stale")).scalar():
+        with session_scope(db) as session:
+            if not stale_claims(session=session):
                 return time.perf_counter() - started
         if time.perf_counter() - started > timeout:
             raise BenchError(f"claims still stale {timeout:.0f} s after the last batch")

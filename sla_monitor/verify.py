@@ -30,7 +30,7 @@ from .store.ingest import (
     retrying,
 )
 from .store.locks import lock_claims
-from .store.queries import RECORD_COLUMNS, histories, stale_claims
+from .store.queries import RECORD_COLUMNS, histories
 from .timeutil import Instant, format_rfc3339
 
 GOAL_FIELDS = ("policy_id", *RECORD_COLUMNS[1:])  # goal_id is the key
@@ -87,9 +87,9 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def _claim_chunks(db: Engine, size: int, *, stale: bool = True) -> Iterator[list[Claim]]:
-    """Every claim (without `stale`, every claim not waiting to be recomputed), `size` at a
-    time, each chunk read in its own short transaction."""
+def _claim_chunks(db: Engine, size: int) -> Iterator[list[tuple[Claim, bool]]]:
+    """Every claim with whether it is stale, `size` at a time, each chunk read in its own
+    short transaction."""
     after = ""
     c = CLAIMS.c
     while True:
@@ -103,7 +103,7 @@ def _claim_chunks(db: Engine, size: int, *, stale: bool = True) -> Iterator[list
             rows = session.execute(query).all()
         if not rows:
             return
-        yield [Claim(*row[:4]) for row in rows if stale or not row.stale]
+        yield [(Claim(*row[:4]), row.stale) for row in rows]
         after = rows[-1].claim_id
 
 
@@ -174,15 +174,15 @@ def verify(
 ) -> Check:
     """Recompute every claim from its events and list what differs from the store."""
     total = Check()
-    with session_scope(db) as session:
-        total.pending = stale_claims(session=session)
-    for claims in _claim_chunks(db, chunk, stale=False):
+    for chunk_claims in _claim_chunks(db, chunk):
+        claims = [claim for claim, stale in chunk_claims if not stale]
+        total.pending += len(chunk_claims) - len(claims)
         with session_scope(db) as session:
             part = compare(session, sla, claims)
         total.claims += part.claims
         total.goals += part.goals
         total.differences.extend(part.differences)
-        progress(len(claims))
+        progress(len(chunk_claims))
     return total
 
 
@@ -200,7 +200,8 @@ def recompute(
     what was changed, and an interrupted run leaves every chunk either done or untouched.
     """
     total = Check()
-    for claims in _claim_chunks(db, chunk):
+    for chunk_claims in _claim_chunks(db, chunk):
+        claims = [claim for claim, _stale in chunk_claims]
 
         def one_chunk(session: Session, claims: list[Claim] = claims) -> Check:
             lock_claims(session, (claim.claim_id for claim in claims))  # no batch in between

@@ -231,3 +231,20 @@ def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
     assert materialise_stale(db=db, sla=sla, now=NOW, chunk=1, progress=post_for_a) == 3
     assert materialise_stale(db=db, sla=sla, now=NOW) == 1  # A, once, with all its events
     assert goal_row(db, "A").phase == Phase.RUNNING.value
+
+
+def test_verify_counts_stale_claims_as_pending_and_compares_the_rest(
+    db: Engine, sla: SlaEngine
+) -> None:
+    from sla_monitor.store.ingest import ingest
+    from sla_monitor.verify import verify
+
+    from .helpers import parsed
+
+    store(db, sla, submitted("E1", "DONE", MON))  # stored and recomputed
+    waiting = parsed(sla, [submitted("E2", "WAITING", MON)])
+    assert ingest(db=db, items=waiting, received_at=NOW).accepted == 1  # not recomputed yet
+    seen: list[int] = []
+    check = verify(db=db, sla=sla, progress=seen.append)
+    assert (check.claims, check.pending, check.differences) == (1, 1, [])
+    assert sum(seen) == 2  # the progress bar counts every claim, checked or pending

@@ -271,12 +271,7 @@ def test_sigkill_under_load_loses_no_acknowledged_event(
     )
     exposed = metric(restarted.client, "sla_events_total", outcome="accepted")
     assert exposed == len(stored.rows), f"the restarted server shows {exposed} accepted events"
-    wait_for(
-        lambda: query(db_url, "SELECT count(*) FROM claims WHERE stale")[0][0] == 0 or None,
-        timeout=READY_TIMEOUT,
-        what="no stale claim left (the restarted server recomputes them once it leads)",
-        context=lambda: restarted.output(),
-    )
+    wait_until_no_stale_claim(db_url, restarted.output, timeout=READY_TIMEOUT)
     assert not accounting_problems(db_url), accounting_problems(db_url)
     problem = run_verify(db_url, tmp_path)
     assert problem is None, f"after the crash: {problem}"
@@ -571,18 +566,24 @@ def stored_once_problems(url: str, events: list[Raw], deliveries: int | None) ->
     return broken
 
 
+def wait_until_no_stale_claim(url: str, context: Callable[[], str], *, timeout: float) -> None:
+    """Until every claim's goals reflect its events (the import, or the leader's materialiser
+    once it leads, finishes them)."""
+    wait_for(
+        lambda: query(url, "SELECT count(*) FROM claims WHERE stale")[0][0] == 0 or None,
+        timeout=timeout,
+        what="no stale claim left",
+        context=context,
+    )
+
+
 def goal_problems(
     url: str, cwd: Path, servers: list[Process], context: Callable[[], str]
 ) -> list[str]:
     """Once stale claims are finished: every server exposes the single stored count, each
     closure and breach is counted once, and every goal equals its recomputation."""
     total = len(stored_events(url).rows)
-    wait_for(
-        lambda: query(url, "SELECT count(*) FROM claims WHERE stale")[0][0] == 0 or None,
-        timeout=60,
-        what="no stale claim left (the import or the next evaluation finishes them)",
-        context=context,
-    )
+    wait_until_no_stale_claim(url, context, timeout=60)
     for server in servers:
 
         def shows_total(server: Process = server) -> bool | None:
