@@ -1,32 +1,35 @@
 """The periodic evaluation: what time alone changes, and the metrics snapshot (SPEC §8).
 
-Events change goals when they arrive (store.ingest). Between events only time moves a goal,
-on_track -> at_risk -> breached, at instants already materialised (`at_risk_at`, `due_at`),
-so an evaluation reads indexed columns: it records the breaches whose deadline has passed
-and counts the open goals by status into a small snapshot that every replica serves.
+Events change goals when they arrive (store.ingest), and the counts of open goals by status
+with them (store.open_counts). Between events only time moves a goal, on_track -> at_risk
+-> breached, at instants already materialised (`at_risk_at`, `due_at`), so an evaluation
+reads indexed ranges of those instants: it records the breaches whose deadline has passed
+and moves the counts from the last evaluation to now, into a small snapshot that every
+replica serves.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, case, delete, func, insert, select, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, SQLModel
 
 from .clock import Phase
 from .recording import BREACHES
-from .store import counters
+from .store import counters, open_counts
 from .store.db import session_scope
-from .store.tables import OPEN_PHASES, EvaluatorRow, GoalRow, OpenCountRow
+from .store.tables import EvaluatorRow, GoalRow, OpenCountRow
 from .timeutil import Instant
 
 GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
 OPEN_COUNTS = SQLModel.metadata.tables[OpenCountRow.__tablename__]
 EVALUATOR = SQLModel.metadata.tables[EvaluatorRow.__tablename__]
-LEASE = "evaluation"
+LEASE = open_counts.LEASE
+log = logging.getLogger("sla_monitor.evaluation")
 
 
 @dataclass(frozen=True)
@@ -44,30 +47,70 @@ class Snapshot:
 class Evaluation:
     breaches_recorded: int
     open_goals: int
+    recounted: bool = False  # the counts were rebuilt from every open goal
+    # With a recount of counts that were kept: the groups where they differed (should be none).
+    drift: dict[open_counts.CountKey, tuple[int, int]] = field(default_factory=dict)
 
 
-def evaluate(*, db: Engine, now: Instant, clock: Callable[[], Instant] | None = None) -> Evaluation:
-    """Record passed deadlines and rebuild the open-goal counts, in one transaction."""
+def evaluate(
+    *,
+    db: Engine,
+    now: Instant,
+    clock: Callable[[], Instant] | None = None,
+    recount: bool = False,
+) -> Evaluation:
+    """Record passed deadlines and bring the open-goal counts to `now`, in one transaction.
+
+    The counts move from the last evaluation by the goals whose instants passed since; they
+    are rebuilt from every open goal when asked (`recount`), when there are none yet, or when
+    `now` is earlier than the instant they describe. A recount of kept counts also compares
+    the two and logs every difference.
+    """
     with session_scope(db) as session:
+        since = open_counts.hold_for_evaluation(session)
         recorded = _record_breaches(session, now)
-        counts = _open_counts(session, now)
-        session.execute(delete(OPEN_COUNTS))
-        if counts:
-            session.execute(
-                insert(OPEN_COUNTS),
-                [
-                    {"channel": c, "goal": g, "branch": b, "status": s, "count": n}
-                    for (c, g, b, s), n in sorted(counts.items())
-                ],
-            )
+        drift: dict[open_counts.CountKey, tuple[int, int]] = {}
+        recounting = recount or since is None or now < since
+        if recounting:
+            counts = open_counts.recount(session, now)
+            if since is not None and now >= since:
+                kept = open_counts.read(session)
+                kept.update(open_counts.advance(session, since, now))
+                drift = _differences(kept, counts)
+            open_counts.replace_all(session, counts)
+        else:
+            assert since is not None
+            open_counts.apply(session, open_counts.advance(session, since, now))
+            open_counts.drop_zeros(session)
         done = {
             "last_evaluated_at": now,
             "last_duration_us": None if clock is None else clock() - now,
+            "counted_at": now,
         }
-        stamped = session.execute(update(EVALUATOR).where(EVALUATOR.c.name == LEASE).values(**done))
-        if cast(CursorResult[Any], stamped).rowcount == 0:  # no lease row yet
-            session.execute(insert(EVALUATOR).values(name=LEASE, **done))
-    return Evaluation(recorded, sum(counts.values()))
+        e = EVALUATOR.c
+        if session.execute(select(e.name).where(e.name == LEASE)).first() is None:
+            session.add(EvaluatorRow(name=LEASE))  # a database older than the evaluator row
+            session.flush()
+        session.execute(update(EVALUATOR).where(e.name == LEASE).values(**done))
+        total = open_counts.total(session)
+    if drift:
+        shown = ", ".join(f"{k}: kept {a}, counted {b}" for k, (a, b) in list(drift.items())[:5])
+        log.warning(
+            "open goal counts had drifted from the goals in %d groups (now rebuilt): %s",
+            len(drift),
+            shown,
+        )
+    return Evaluation(recorded, total, recounting, drift)
+
+
+def _differences(
+    kept: Counter[open_counts.CountKey], counted: Counter[open_counts.CountKey]
+) -> dict[open_counts.CountKey, tuple[int, int]]:
+    return {
+        key: (kept[key], counted[key])
+        for key in sorted(set(kept) | set(counted))
+        if kept[key] != counted[key]
+    }
 
 
 def _record_breaches(session: Session, now: Instant) -> int:
@@ -95,38 +138,6 @@ def _record_breaches(session: Session, now: Instant) -> int:
     )
     counters.add(session=session, increments=increments)
     return len(stamped)
-
-
-def _open_counts(session: Session, now: Instant) -> Counter[tuple[str, str, str, str]]:
-    """Open goals by (channel, goal, branch, status) at `now`, by one aggregate that reads
-    only the covering index of open goals (ix_claim_goals_open), group by group in its order.
-
-    A goal's status is the first that holds of: breached (due_at < now), paused, at_risk
-    (at_risk_at <= now), on_track; each SUM counts one of them (a NULL comparison is false).
-    """
-    g = GOALS.c
-    breached = g.due_at < now
-    paused = g.phase == Phase.PAUSED.value
-    counted = {
-        "breached": func.sum(case((breached, 1), else_=0)),
-        "paused": func.sum(case((breached, 0), (paused, 1), else_=0)),
-        "at_risk": func.sum(case((breached, 0), (paused, 0), (g.at_risk_at <= now, 1), else_=0)),
-    }
-    # OPEN_PHASES is literal: a planner picks a partial index only for a query that states
-    # the index's condition itself, which a bound parameter does not.
-    query = (
-        select(g.channel, g.goal_id, g.branch_code, func.count(), *counted.values())
-        .where(OPEN_PHASES)
-        .group_by(g.channel, g.goal_id, g.branch_code)
-    )
-    counts: Counter[tuple[str, str, str, str]] = Counter()
-    for channel, goal, branch, total, *by_status in session.execute(query):
-        for status, n in zip(counted, by_status, strict=True):
-            if n:
-                counts[(channel, goal, branch, status)] = int(n)
-        if on_track := int(total) - sum(int(n) for n in by_status):
-            counts[(channel, goal, branch, "on_track")] = on_track
-    return counts
 
 
 def load_snapshot(*, db: Engine) -> Snapshot:

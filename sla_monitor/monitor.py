@@ -36,6 +36,10 @@ log = logging.getLogger("sla_monitor.monitor")
 # it at once): a query of one partial index, and the lag of a replica's events in reports.
 MATERIALISE_POLL = 1.0
 MATERIALISE_GATHER = 0.5
+# The open-goal counts are kept current by every change (store.open_counts); the leader
+# still counts them in full on its first evaluation and then this often, which checks
+# them (any difference is logged) at the cost of one scan of the open goals.
+RECOUNT_EVERY = 3600 * MICROS
 
 
 class Monitor:
@@ -59,6 +63,7 @@ class Monitor:
         self._materialiser: threading.Thread | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._on_snapshot: list[Callable[[Snapshot], object]] = []
+        self._recounted_at: Instant | None = None  # as leader; None when not leading
 
     def on_snapshot(self, listener: Callable[[Snapshot], object]) -> None:
         """Give `listener` each snapshot as it is loaded, in the loading thread."""
@@ -85,7 +90,13 @@ class Monitor:
                 if self.leading:
                     # Claims stored stale (by the API, or an interrupted import) first.
                     materialise_stale(db=self.db, sla=self.sla, now=started)
-                    evaluate(db=self.db, now=started, clock=self.clock)
+                    last = self._recounted_at
+                    recount = last is None or started - last >= RECOUNT_EVERY
+                    evaluate(db=self.db, now=started, clock=self.clock, recount=recount)
+                    if recount:
+                        self._recounted_at = started
+                else:
+                    self._recounted_at = None
                 self._load_snapshot()
                 self.last_error = None
             except SQLAlchemyError as exc:

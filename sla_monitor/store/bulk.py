@@ -14,6 +14,8 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session
 
 from .tables import UtcInstant, naive_utc, sqlite_text
@@ -56,3 +58,19 @@ def insert_tuples(
     names = ", ".join(columns)
     marks = ", ".join("?" if sqlite else "%s" for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)
+
+
+def add_to_values(
+    session: Session, table: Table, value: str, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Add each row's `value` to the row with the same primary key, inserting the rows that
+    are not there (one upsert on either database), in the caller's transaction."""
+    if not rows:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql if postgres else sqlite_dialect).insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={value: table.c[value] + statement.excluded[value]},
+    )
+    session.execute(statement, list(rows))

@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
+from .bulk import add_to_values
 from .tables import CounterRow
 
 COUNTERS = SQLModel.metadata.tables[CounterRow.__tablename__]
@@ -22,15 +22,7 @@ def add(*, session: Session, increments: Mapping[CounterKey, int]) -> None:
         for (n, c, g, b, d), v in sorted(increments.items())
         if v
     ]
-    if not rows:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(COUNTERS)
-    statement = statement.on_conflict_do_update(
-        index_elements=["name", "channel", "goal", "branch", "detail"],
-        set_={"value": COUNTERS.c.value + statement.excluded.value},
-    )
-    session.execute(statement, rows)
+    add_to_values(session, COUNTERS, "value", rows)
 
 
 def read(*, session: Session) -> Counter[CounterKey]:

@@ -30,11 +30,11 @@ from ..events import FIELDS, Event, EventError
 from ..recording import EVENTS as EVENTS_TOTAL
 from ..recording import Recorded, account
 from ..timeutil import Instant
-from . import counters
+from . import counters, open_counts
 from .bulk import insert_rows, insert_tuples
 from .db import session_scope
 from .locks import lock_claims
-from .queries import histories
+from .queries import RECORD_COLUMNS, histories, stored_record
 from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 
 # Core tables: executemany without the ORM's per-row bookkeeping.
@@ -281,8 +281,10 @@ def rematerialise(
     if not claims:
         return
     ids = [c.claim_id for c in claims]
+    # The evaluator row before the goals, in the order an evaluation takes them.
+    changes = open_counts.Changes(open_counts.hold_for_rewrite(session), Counter())
     history = histories(session=session, claim_ids=ids)
-    recorded = _recorded(session, ids)
+    stored = _stored_goals(session, ids)
     increments: Counter[counters.CounterKey] = Counter()
     goal_rows: list[dict[str, object]] = []
     claim_rows: list[dict[str, object]] = []
@@ -300,9 +302,12 @@ def rematerialise(
                 "stale": False,
             }
         )
+        old_goals = stored.get(claim.claim_id, {})
         for goal_versions in versions:
             r = goal_versions[-1].record
-            before = recorded.get((claim.claim_id, r.goal_id), Recorded())
+            old = old_goals.pop(r.goal_id, None)
+            changes.replace(claim.channel, claim.branch_code, old.record if old else None, r)
+            before = old.recorded if old else Recorded()
             after, counted = account(before, r, now)
             for name, detail in counted:
                 increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
@@ -323,6 +328,8 @@ def rematerialise(
                 for v in goal_versions
                 if v.record.phase in COUNTED_PHASES
             )
+        for gone in old_goals.values():  # a goal its policy no longer has
+            changes.replace(claim.channel, claim.branch_code, gone.record, None)
     session.execute(
         update(CLAIMS).where(CLAIMS.c.claim_id == bindparam("key")),
         [{**row, "key": row.pop("claim_id")} for row in claim_rows],
@@ -333,6 +340,7 @@ def rematerialise(
     insert_rows(session, GOALS, goal_rows)
     insert_rows(session, VERSIONS, version_rows)
     counters.add(session=session, increments=increments)
+    open_counts.apply(session, changes.deltas)
 
 
 def _record_columns(claim: Claim, r: GoalRecord) -> dict[str, object]:
@@ -351,18 +359,26 @@ def _record_columns(claim: Claim, r: GoalRecord) -> dict[str, object]:
     }
 
 
-def _recorded(session: Session, claim_ids: Sequence[str]) -> dict[tuple[str, str], Recorded]:
-    """What the metrics have already counted for these claims' goals."""
+@dataclass(frozen=True)
+class _StoredGoal:
+    record: GoalRecord  # as stored before this rewrite
+    recorded: Recorded  # what the metrics have already counted of it
+
+
+def _stored_goals(session: Session, claim_ids: Sequence[str]) -> dict[str, dict[str, _StoredGoal]]:
+    """These claims' goal rows as stored, by claim and goal."""
     g = GOALS.c
-    found = {}
+    found: defaultdict[str, dict[str, _StoredGoal]] = defaultdict(dict)
     for part in chunks(claim_ids):
-        query = select(g.claim_id, g.goal_id, g.breach_recorded_at, g.outcome_recorded)
+        query = select(
+            g.claim_id, g.breach_recorded_at, g.outcome_recorded, *(g[n] for n in RECORD_COLUMNS)
+        ).where(g.claim_id.in_(part))
         # FOR UPDATE: an evaluation recording a breach of these goals commits before this
         # read, or waits until these rows are rewritten; it is never counted twice.
-        for row in session.execute(query.where(g.claim_id.in_(part)).with_for_update()):
-            found[(row.claim_id, row.goal_id)] = Recorded(
-                row.breach_recorded_at, row.outcome_recorded
-            )
+        for row in session.execute(query.with_for_update()):
+            record = stored_record(row[3:])
+            recorded = Recorded(row.breach_recorded_at, row.outcome_recorded)
+            found[row.claim_id][record.goal_id] = _StoredGoal(record, recorded)
     return found
 
 

@@ -76,6 +76,12 @@ RECORD_COLUMNS = (
 )
 
 
+def stored_record(values: Sequence[Any]) -> GoalRecord:
+    """The GoalRecord of a row's RECORD_COLUMNS, in their order."""
+    goal_id, phase, *instants = values
+    return GoalRecord(goal_id, Phase(phase), *instants)
+
+
 @dataclass(frozen=True)
 class ReportGoal:
     """A goal as it was at a report's `as_of`, with its claim's channel and branch."""
@@ -170,9 +176,7 @@ def window_goals(
         for ch, goal, c, m, n in session.execute(_filtered(counting, channel, branch_code))
     }
     listed = [
-        ReportGoal(
-            row.claim_id, row.channel, row.branch_code, GoalRecord(row[3], Phase(row[4]), *row[5:])
-        )
+        ReportGoal(row.claim_id, row.channel, row.branch_code, stored_record(row[3:]))
         for row in session.execute(_filtered(listing, channel, branch_code))
     ]
     return counts, listed

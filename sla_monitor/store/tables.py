@@ -32,7 +32,8 @@ from ..timeutil import Instant, from_datetime, micros_of
 NAIVE_EPOCH = datetime(1970, 1, 1)
 # Goals whose clock runs or is paused; literal SQL, so a partial index on it can be chosen.
 OPEN_PHASES = text("phase IN ('running', 'paused')")
-# What open goals are counted by (group, phase, then the instants that give the status).
+RUNNING_PHASE = text("phase = 'running'")
+# What open goals are counted by: their group, phase and the instants that give the status.
 OPEN_COUNT_COLUMNS = ("channel", "goal_id", "branch_code", "phase", "due_at", "at_risk_at")
 
 
@@ -156,14 +157,31 @@ class GoalRow(SQLModel, table=True):
 
     __tablename__ = "claim_goals"
     __table_args__ = (
-        # Open goals with every column an evaluation counts them by, in its GROUP BY order:
-        # the count reads this index alone, and its size follows the open goals, not the
-        # years of closed ones.
+        # Open goals by deadline, with every column they are counted by: an evaluation
+        # reads the range of deadlines passed since the last one (store.open_counts), a
+        # full recount the whole index; its size follows the open goals, not the years of
+        # closed ones.
         Index(
-            "ix_claim_goals_open",
-            *OPEN_COUNT_COLUMNS,
+            "ix_claim_goals_open_due",
+            "due_at",
+            "channel",
+            "goal_id",
+            "branch_code",
+            "phase",
+            "at_risk_at",
             sqlite_where=OPEN_PHASES,
             postgresql_where=OPEN_PHASES,
+        ),
+        # Running goals by the instant they become at risk, likewise.
+        Index(
+            "ix_claim_goals_running_at_risk",
+            "at_risk_at",
+            "channel",
+            "goal_id",
+            "branch_code",
+            "due_at",
+            sqlite_where=RUNNING_PHASE,
+            postgresql_where=RUNNING_PHASE,
         ),
         # Goals whose deadline may pass unrecorded: what each evaluation looks at.
         Index(
@@ -245,7 +263,8 @@ class CounterRow(SQLModel, table=True):
 
 
 class OpenCountRow(SQLModel, table=True):
-    """Open goals by status at the last evaluation: the snapshot every replica serves."""
+    """Open goals by status at the evaluator's counted_at, kept current by every rewrite of
+    goals and every evaluation (store.open_counts): the snapshot every replica serves."""
 
     __tablename__ = "open_goal_counts"
 
@@ -266,3 +285,5 @@ class EvaluatorRow(SQLModel, table=True):
     lease_expires_at: Instant | None = _instant(nullable=True)
     last_evaluated_at: Instant | None = _instant(nullable=True)
     last_duration_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The instant open_goal_counts describes (store.open_counts); NULL: count them in full.
+    counted_at: Instant | None = _instant(nullable=True)

@@ -155,51 +155,121 @@ def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaEngine
     assert open_counts(db) == {"breached": 1}
 
 
-def test_open_counts_agree_with_each_goals_own_status(db: Engine, sla: SlaEngine) -> None:
-    """The index-only aggregate against GoalRecord.status_at, goal by goal, at instants on,
-    just before and just after the stored at-risk and due instants."""
+def _random_claims(
+    seed: int, count: int
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Claims started over November at two branches, and their later events (paused, some
+    after the deadline passed, paid or cancelled): the second list."""
     import random
 
-    from sqlalchemy import select
-
-    from sla_monitor.clock import GoalRecord, Phase
-    from sla_monitor.evaluation import GOALS, _open_counts
-    from sla_monitor.store.db import session_scope
-    from sla_monitor.store.queries import RECORD_COLUMNS
-
-    rng = random.Random(7)
-    raws = []
-    for n in range(60):
+    rng = random.Random(seed)
+    opening, later = [], []
+    for n in range(count):
         claim, branch = f"C{n}", rng.choice(["JKT", "DPS"])
         start = parse_rfc3339(
             f"2026-11-{rng.randrange(2, 20):02d}T0{rng.randrange(10)}:00:00+07:00"
         )
-        raws += [
+        opening += [
             submitted(f"{claim}-s", claim, "2026-11-01T09:00:00+07:00", branch=branch),
             ev(f"{claim}-d", claim, "documents_completed", _stamp(start)),
         ]
         roll = rng.random()
         if roll < 0.3:  # paused, some after the deadline passed
-            raws.append(ev(f"{claim}-i", claim, "documents_incomplete", _stamp(start + 3_600e6)))
+            later.append(ev(f"{claim}-i", claim, "documents_incomplete", _stamp(start + 3_600e6)))
         elif roll < 0.45:
-            raws.append(ev(f"{claim}-p", claim, "paid", _stamp(start + 7_200e6)))
-    store(db, sla, *raws, now=LATER)
+            later.append(ev(f"{claim}-p", claim, "paid", _stamp(start + 7_200e6)))
+        elif roll < 0.5:
+            later.append(ev(f"{claim}-c", claim, "cancelled", _stamp(start + 600e6)))
+    return opening, later
+
+
+def _statuses_at(db: Engine, now: int) -> tuple[dict[tuple[str, str, str, str], int], set[int]]:
+    """Open goals by status at `now`, goal by goal by GoalRecord.status_at, and every stored
+    at-risk and due instant."""
+    from sqlalchemy import select
+
+    from sla_monitor.clock import Phase
+    from sla_monitor.evaluation import GOALS
+    from sla_monitor.store.db import session_scope
+    from sla_monitor.store.queries import RECORD_COLUMNS, stored_record
+
+    expected: dict[tuple[str, str, str, str], int] = {}
+    moments: set[int] = set()
     with session_scope(db) as session:
         g = GOALS.c
         rows = session.execute(select(g.channel, g.branch_code, *(g[c] for c in RECORD_COLUMNS)))
-        goals = [(ch, br, GoalRecord(gid, Phase(ph), *rest)) for ch, br, gid, ph, *rest in rows]
-        moments = {r.due_at for _, _, r in goals if r.due_at} | {
-            r.at_risk_at for _, _, r in goals if r.at_risk_at
-        }
+        for channel, branch, *columns in rows:
+            record = stored_record(columns)
+            moments |= {m for m in (record.due_at, record.at_risk_at) if m is not None}
+            if record.phase in (Phase.RUNNING, Phase.PAUSED):
+                key = (channel, record.goal_id, branch, record.status_at(now).value)
+                expected[key] = expected.get(key, 0) + 1
+    return expected, moments
+
+
+def test_a_recount_agrees_with_each_goals_own_status(db: Engine, sla: SlaEngine) -> None:
+    """The index-only aggregate against GoalRecord.status_at, goal by goal, at instants on,
+    just before and just after the stored at-risk and due instants."""
+    from sla_monitor.store import open_counts
+    from sla_monitor.store.db import session_scope
+
+    opening, later = _random_claims(7, 60)
+    store(db, sla, *opening, *later, now=LATER)
+    _, moments = _statuses_at(db, LATER)
+    with session_scope(db) as session:
         for moment in sorted(moments)[::3]:
             for now in (moment - 1, moment, moment + 1):
-                expected: dict[tuple[str, str, str, str], int] = {}
-                for channel, branch, record in goals:
-                    status = record.status_at(now).value
-                    if record.phase in (Phase.RUNNING, Phase.PAUSED):
-                        key = (channel, record.goal_id, branch, status)
-                        expected[key] = expected.get(key, 0) + 1
-                assert dict(_open_counts(session, now)) == expected
+                expected, _ = _statuses_at(db, now)
+                assert dict(open_counts.recount(session, now)) == expected
+
+
+def test_kept_counts_follow_time_and_late_events(db: Engine, sla: SlaEngine) -> None:
+    """Evaluations that only move the counts (never recount) agree with every goal's own
+    status at every instant where one changes, while new claims and late events (pauses,
+    payments, cancellations after the goal was counted) arrive between them."""
+    opening, later = _random_claims(11, 80)
+    first, second = opening[: len(opening) // 2], opening[len(opening) // 2 :]
+    store(db, sla, *first, now=LATER)
+    _, moments = _statuses_at(db, LATER)
+    instants = sorted(moments)
+    evaluate(db=db, now=instants[0] - 1)  # the first: counts in full
+    arrivals = {len(instants) // 4: second, len(instants) // 2: later}
+    for index, moment in enumerate(instants):
+        if index in arrivals:  # stored after the counts' instant moved past some deadlines
+            store(db, sla, *arrivals[index], now=LATER)
+        for now in (moment, moment + 1):
+            result = evaluate(db=db, now=now)
+            expected, _ = _statuses_at(db, now)
+            assert not result.recounted
+            assert {k: n for k, n in load_snapshot(db=db).open_goals.items() if n} == expected
+            assert result.open_goals == sum(expected.values())
+    check = evaluate(db=db, now=instants[-1] + 2, recount=True)
+    assert check.recounted and check.drift == {}
+
+
+def test_a_recount_finds_and_repairs_drifted_counts(db: Engine, sla: SlaEngine) -> None:
+    from sqlalchemy import update
+
+    from sla_monitor.evaluation import OPEN_COUNTS
+
+    store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED))
+    evaluate(db=db, now=AT_RISK - 1)
+    with db.begin() as connection:  # a hand edit the counts cannot know of
+        connection.execute(update(OPEN_COUNTS).values(count=5))
+    moved = evaluate(db=db, now=AT_RISK)
+    # Time moved the one real goal; the four that are not there stay as they were.
+    assert not moved.recounted and open_counts(db) == {"at_risk": 1, "on_track": 4}
+    checked = evaluate(db=db, now=AT_RISK + 1, recount=True)
+    assert checked.drift == {(*KEY, "on_track"): (4, 0)}
+    assert open_counts(db) == {"at_risk": 1}
+
+
+def test_an_evaluation_earlier_than_the_counts_counts_in_full(db: Engine, sla: SlaEngine) -> None:
+    store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED))
+    evaluate(db=db, now=DUE + 1)
+    assert open_counts(db) == {"breached": 1}
+    back = evaluate(db=db, now=AT_RISK - 1)  # a clock set back
+    assert back.recounted and open_counts(db) == {"on_track": 1}
 
 
 def _stamp(instant: float) -> str:

@@ -1,0 +1,202 @@
+"""Open goals by status, kept current as goals change rather than counted anew each time.
+
+`open_goal_counts` holds how many open goals had each (channel, goal, branch, status) at
+one instant, `counted_at` in the evaluator row. The invariant, which every writer keeps
+inside its own transaction:
+
+    open_goal_counts == the statuses at counted_at of the goal rows as they are now
+
+Two things change it:
+
+- a claim's goals are rewritten (store.ingest.rematerialise): the statuses at counted_at of
+  its old goals are taken away and those of its new goals added (`Changes`);
+- time passes (evaluation.evaluate): between counted_at and now a goal changes status only
+  when its deadline or its at-risk instant lies between the two; two range reads of the
+  indexes on those instants find exactly these goals (`advance`), and counted_at becomes now.
+
+So an evaluation costs what changed since the last one, not the number of open goals. The
+evaluation holds the evaluator row exclusively and a rewrite holds it shared, so neither
+applies its change against an instant the other is moving. A full `recount` rebuilds the
+table: when counted_at is unknown or later than now, on a replica's first evaluation as
+leader, and then hourly (monitor.Monitor), which also checks that nothing drifted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlmodel import Session, SQLModel
+
+from ..clock import GoalRecord, Phase
+from ..timeutil import Instant
+from .bulk import add_to_values
+from .tables import OPEN_PHASES, RUNNING_PHASE, EvaluatorRow, GoalRow, OpenCountRow
+
+GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
+OPEN_COUNTS = SQLModel.metadata.tables[OpenCountRow.__tablename__]
+EVALUATOR = SQLModel.metadata.tables[EvaluatorRow.__tablename__]
+LEASE = "evaluation"  # the evaluator row: the lease, the last evaluation and counted_at
+OPEN = (Phase.RUNNING, Phase.PAUSED)
+
+CountKey = tuple[str, str, str, str]  # channel, goal, branch, status
+
+
+def hold_for_evaluation(session: Session) -> Instant | None:
+    """Take the evaluator row exclusively for this transaction; returns counted_at.
+
+    The UPDATE that changes nothing is the lock: PostgreSQL's row lock, and SQLite's write
+    lock taken before the read, so no rewrite commits between reading counted_at and moving it.
+    """
+    e = EVALUATOR.c
+    session.execute(update(EVALUATOR).where(e.name == LEASE).values(name=e.name))
+    return session.execute(select(e.counted_at).where(e.name == LEASE)).scalar()
+
+
+def hold_for_rewrite(session: Session) -> Instant | None:
+    """Hold the evaluator row shared for this transaction (an evaluation waits for the
+    rewrite, and the rewrite for a running evaluation); returns counted_at, or None when the
+    counts are not kept (never evaluated): the next evaluation counts in full."""
+    e = EVALUATOR.c
+    query = select(e.counted_at).where(e.name == LEASE).with_for_update(read=True)
+    return session.execute(query).scalar()
+
+
+def status_at(record: GoalRecord, instant: Instant) -> str | None:
+    """The status an open goal is counted under at `instant`; None for any other goal."""
+    return record.status_at(instant).value if record.phase in OPEN else None
+
+
+@dataclass
+class Changes:
+    """The changes to the counts at `counted_at` of goals rewritten in one transaction."""
+
+    counted_at: Instant | None
+    deltas: Counter[CountKey]
+
+    def replace(
+        self, channel: str, branch: str, old: GoalRecord | None, new: GoalRecord | None
+    ) -> None:
+        if self.counted_at is None:
+            return
+        for record, sign in ((old, -1), (new, 1)):
+            if record is not None and (status := status_at(record, self.counted_at)):
+                self.deltas[(channel, record.goal_id, branch, status)] += sign
+
+
+def apply(session: Session, deltas: Counter[CountKey]) -> None:
+    """Add `deltas` to the counts (an upsert on either database)."""
+    rows = [
+        {"channel": c, "goal": g, "branch": b, "status": s, "count": n}
+        for (c, g, b, s), n in sorted(deltas.items())
+        if n
+    ]
+    add_to_values(session, OPEN_COUNTS, "count", rows)
+
+
+def advance(session: Session, since: Instant, now: Instant) -> Counter[CountKey]:
+    """The changes in status of open goals from `since` to `now` (since <= now), time alone.
+
+    Mirrors GoalRecord.status_at, whose first true case decides: breached (now > due_at),
+    paused, at_risk (now >= at_risk_at), on_track. So a goal became breached when
+    since <= due_at < now, leaving what it was at `since`; a running goal became at risk when
+    since < at_risk_at <= now and it is not breached at now. Each read is a range of one
+    partial index that carries every column it counts by.
+    """
+    g = GOALS.c
+    changes: Counter[CountKey] = Counter()
+    paused = g.phase == Phase.PAUSED.value
+    breached = (
+        select(
+            g.channel,
+            g.goal_id,
+            g.branch_code,
+            func.count(),
+            func.sum(case((paused, 1), else_=0)),
+            func.sum(case((paused, 0), (g.at_risk_at <= since, 1), else_=0)),
+        )
+        .where(OPEN_PHASES, g.due_at >= since, g.due_at < now)
+        .group_by(g.channel, g.goal_id, g.branch_code)
+    )
+    for channel, goal, branch, total, was_paused, was_at_risk in session.execute(breached):
+        was_on_track = int(total) - int(was_paused) - int(was_at_risk)
+        for status, n in (
+            ("breached", int(total)),
+            ("paused", -int(was_paused)),
+            ("at_risk", -int(was_at_risk)),
+            ("on_track", -was_on_track),
+        ):
+            changes[(channel, goal, branch, status)] += n
+    at_risk = (
+        select(g.channel, g.goal_id, g.branch_code, func.count())
+        .where(
+            RUNNING_PHASE,
+            g.at_risk_at > since,
+            g.at_risk_at <= now,
+            or_(g.due_at >= now, g.due_at.is_(None)),
+        )
+        .group_by(g.channel, g.goal_id, g.branch_code)
+    )
+    for channel, goal, branch, n in session.execute(at_risk):
+        changes[(channel, goal, branch, "at_risk")] += int(n)
+        changes[(channel, goal, branch, "on_track")] -= int(n)
+    return changes
+
+
+def recount(session: Session, now: Instant) -> Counter[CountKey]:
+    """Open goals by status at `now`, counted from every open goal row (one aggregate over
+    the partial index of open goals, which carries every column it counts by)."""
+    g = GOALS.c
+    breached = g.due_at < now
+    paused = g.phase == Phase.PAUSED.value
+    counted = {
+        "breached": func.sum(case((breached, 1), else_=0)),
+        "paused": func.sum(case((breached, 0), (paused, 1), else_=0)),
+        "at_risk": func.sum(case((breached, 0), (paused, 0), (g.at_risk_at <= now, 1), else_=0)),
+    }
+    query = (
+        select(g.channel, g.goal_id, g.branch_code, func.count(), *counted.values())
+        .where(OPEN_PHASES)
+        .group_by(g.channel, g.goal_id, g.branch_code)
+    )
+    counts: Counter[CountKey] = Counter()
+    for channel, goal, branch, total, *by_status in session.execute(query):
+        for status, n in zip(counted, by_status, strict=True):
+            if n:
+                counts[(channel, goal, branch, status)] = int(n)
+        if on_track := int(total) - sum(int(n) for n in by_status):
+            counts[(channel, goal, branch, "on_track")] = on_track
+    return counts
+
+
+def read(session: Session) -> Counter[CountKey]:
+    counts: Counter[CountKey] = Counter()
+    for channel, goal, branch, status, n in session.execute(
+        select(
+            OPEN_COUNTS.c.channel,
+            OPEN_COUNTS.c.goal,
+            OPEN_COUNTS.c.branch,
+            OPEN_COUNTS.c.status,
+            OPEN_COUNTS.c.count,
+        )
+    ):
+        if n:
+            counts[(channel, goal, branch, status)] = int(n)
+    return counts
+
+
+def replace_all(session: Session, counts: Counter[CountKey]) -> None:
+    session.execute(delete(OPEN_COUNTS))
+    apply(session, counts)
+
+
+def drop_zeros(session: Session) -> None:
+    """Groups whose goals all closed: a zero row says no more than a missing one."""
+    session.execute(delete(OPEN_COUNTS).where(OPEN_COUNTS.c.count == 0))
+
+
+def total(session: Session) -> int:
+    return int(
+        session.execute(select(func.coalesce(func.sum(OPEN_COUNTS.c.count), 0))).scalar_one()
+    )
