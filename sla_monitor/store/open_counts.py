@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlmodel import Session, SQLModel
 
-from ..clock import GoalRecord, Phase
+from ..clock import GoalRecord, Phase, Status
 from ..timeutil import Instant
 from .bulk import add_to_values
 from .tables import OPEN_PHASES, RUNNING_PHASE, EvaluatorRow, GoalRow, OpenCountRow
@@ -64,8 +64,20 @@ def hold_for_rewrite(session: Session) -> Instant | None:
 
 
 def status_at(record: GoalRecord, instant: Instant) -> str | None:
-    """The status an open goal is counted under at `instant`; None for any other goal."""
-    return record.status_at(instant).value if record.phase in OPEN else None
+    """The status an open goal is counted under at `instant`; None for any other goal.
+
+    GoalRecord.status_at for every record the engine makes, written as the SQL below counts
+    (a missing instant compares false), so a row an older version wrote counts the same here.
+    """
+    if record.phase not in OPEN:
+        return None
+    if record.due_at is not None and record.due_at < instant:
+        return Status.BREACHED.value
+    if record.phase is Phase.PAUSED:
+        return Status.PAUSED.value
+    if record.at_risk_at is not None and record.at_risk_at <= instant:
+        return Status.AT_RISK.value
+    return Status.ON_TRACK.value
 
 
 @dataclass
