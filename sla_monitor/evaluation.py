@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session, SQLModel
 
-from .clock import Phase
 from .recording import BREACHES
 from .store import counters, open_counts
 from .store.db import session_scope
-from .store.tables import EvaluatorRow, GoalRow, OpenCountRow
+from .store.tables import UNRECORDED_OPEN, EvaluatorRow, GoalRow, OpenCountRow
 from .timeutil import Instant
 
 GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
@@ -122,14 +121,8 @@ def _record_breaches(session: Session, now: Instant) -> int:
     g = GOALS.c
     stamped = session.execute(
         update(GOALS)
-        # Open is said as "neither stopped nor cancelled" (a goal not started has no due_at):
-        # a planner cannot seek an index on NOT IN, so it takes the partial index of
-        # unrecorded breaches instead of reading every open goal past its deadline by phase.
-        .where(
-            g.breach_recorded_at.is_(None),
-            g.due_at < now,
-            g.phase.not_in([Phase.STOPPED.value, Phase.CANCELLED.value]),
-        )
+        # The partial index's own condition, literal, so that a planner can choose it.
+        .where(UNRECORDED_OPEN, g.due_at < now)
         .values(breach_recorded_at=now)
         .returning(g.channel, g.goal_id, g.branch_code)
     ).all()
@@ -142,8 +135,7 @@ def _record_breaches(session: Session, now: Instant) -> int:
 
 def load_snapshot(*, db: Engine) -> Snapshot:
     with session_scope(db) as session:
-        rows = session.execute(select(OPEN_COUNTS)).mappings()
-        open_goals = {(r["channel"], r["goal"], r["branch"], r["status"]): r["count"] for r in rows}
+        open_goals = dict(open_counts.read(session))
         values = counters.read(session=session)
         state = session.execute(select(EVALUATOR).where(EVALUATOR.c.name == LEASE)).first()
     return Snapshot(

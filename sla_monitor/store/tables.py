@@ -33,6 +33,7 @@ NAIVE_EPOCH = datetime(1970, 1, 1)
 # Goals whose clock runs or is paused; literal SQL, so a partial index on it can be chosen.
 OPEN_PHASES = text("phase IN ('running', 'paused')")
 RUNNING_PHASE = text("phase = 'running'")
+UNRECORDED_OPEN = text("breach_recorded_at IS NULL AND phase IN ('running', 'paused')")
 # What open goals are counted by: their group, phase and the instants that give the status.
 OPEN_COUNT_COLUMNS = ("channel", "goal_id", "branch_code", "phase", "due_at", "at_risk_at")
 
@@ -183,12 +184,14 @@ class GoalRow(SQLModel, table=True):
             sqlite_where=RUNNING_PHASE,
             postgresql_where=RUNNING_PHASE,
         ),
-        # Goals whose deadline may pass unrecorded: what each evaluation looks at.
+        # Open goals whose breach is not recorded, by deadline: what each evaluation stamps.
+        # Open only: a goal closed in time keeps a NULL breach forever, and five years of
+        # them would be read at every evaluation.
         Index(
-            "ix_claim_goals_unrecorded_breach",
+            "ix_claim_goals_open_unrecorded",
             "due_at",
-            sqlite_where=text("breach_recorded_at IS NULL"),
-            postgresql_where=text("breach_recorded_at IS NULL"),
+            sqlite_where=UNRECORDED_OPEN,
+            postgresql_where=UNRECORDED_OPEN,
         ),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
 
 from sla_monitor.engine import Engine as SlaEngine
@@ -276,3 +278,48 @@ def _stamp(instant: float) -> str:
     from sla_monitor.timeutil import format_rfc3339
 
     return format_rfc3339(int(instant))
+
+
+def test_an_evaluation_reads_goals_through_the_partial_indexes_only(
+    tmp_path: Path, sla: SlaEngine
+) -> None:
+    """Each of a steady evaluation's reads of claim_goals is a search of one of the partial
+    indexes of open goals: none reads the goals closed in time, which a five-year store holds
+    by the tens of millions (SQLite's plans; PostgreSQL's depend on its statistics)."""
+    from sqlalchemy import event
+
+    from sla_monitor.store.db import make_engine, upgrade
+
+    db = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(db)
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", STARTED),
+        ev("E2", "C1", "documents_completed", STARTED),
+        submitted("E3", "C2", STARTED),
+        ev("E4", "C2", "documents_completed", STARTED),
+        ev("E5", "C2", "paid", STARTED),
+    )
+    evaluate(db=db, now=AT_RISK - 1)
+    statements: list[tuple[str, object]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        statements.append((statement, params))
+
+    event.listen(db, "before_cursor_execute", seen)
+    evaluate(db=db, now=DUE + 1)
+    event.remove(db, "before_cursor_execute", seen)
+    partial = {
+        "ix_claim_goals_open_unrecorded",
+        "ix_claim_goals_open_due",
+        "ix_claim_goals_running_at_risk",
+    }
+    reads = [(s, p) for s, p in statements if "FROM claim_goals" in s or "UPDATE claim_goals" in s]
+    assert len(reads) == 3  # the breaches stamped, and the two ranges of changed statuses
+    with db.connect() as connection:
+        for statement, params in reads:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params).all()
+            used = " ".join(str(row[-1]) for row in plan)
+            assert any(f"INDEX {name} " in used for name in partial), (statement, used)
+    db.dispose()

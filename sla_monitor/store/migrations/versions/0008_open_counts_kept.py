@@ -1,4 +1,5 @@
-"""open goal counts kept current: goals indexed by deadline and by at-risk instant
+"""open goal counts kept current: goals indexed by deadline and by at-risk instant; the
+index of unrecorded breaches holds open goals only
 
 Revision ID: 0008
 Revises: 0007
@@ -23,6 +24,8 @@ depends_on: str | Sequence[str] | None = None
 
 OPEN = sa.text("phase IN ('running', 'paused')")
 RUNNING = sa.text("phase = 'running'")
+UNRECORDED = sa.text("breach_recorded_at IS NULL")
+UNRECORDED_OPEN = sa.text("breach_recorded_at IS NULL AND phase IN ('running', 'paused')")
 
 
 def upgrade() -> None:
@@ -47,9 +50,27 @@ def upgrade() -> None:
         sqlite_where=RUNNING,
         postgresql_where=RUNNING,
     )
+    # Goals closed in time keep a NULL breach forever: the old index of unrecorded breaches
+    # held every one of them, and each evaluation read those past their deadline.
+    op.drop_index("ix_claim_goals_unrecorded_breach", table_name="claim_goals")
+    op.create_index(
+        "ix_claim_goals_open_unrecorded",
+        "claim_goals",
+        ["due_at"],
+        sqlite_where=UNRECORDED_OPEN,
+        postgresql_where=UNRECORDED_OPEN,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_claim_goals_open_unrecorded", table_name="claim_goals")
+    op.create_index(
+        "ix_claim_goals_unrecorded_breach",
+        "claim_goals",
+        ["due_at"],
+        sqlite_where=UNRECORDED,
+        postgresql_where=UNRECORDED,
+    )
     op.drop_index("ix_claim_goals_running_at_risk", table_name="claim_goals")
     op.drop_index("ix_claim_goals_open_due", table_name="claim_goals")
     op.create_index(
