@@ -726,52 +726,26 @@ class Suite:
                     measured[size] = self._evaluate_size(backend, label, size, end)
                     steady, midnight, recount, breaches, open_goals = measured[size]
                     smallest = min(measured)
-                    base = measured[smallest]
-                    growth = NA
-                    ref = NA
-                    if size != smallest:
-                        ref = f"{smallest:,} open claims: {secs(base[0])}"
-                        growth = f"x{steady / base[0]:.1f} for x{size / smallest:g} claims"
-                    self.add(
-                        Row(
-                            f"{name} (steady state, {open_goals:,} open goals)",
-                            secs(steady),
+                    cases = (
+                        (f"steady state, {open_goals:,} open goals", steady),
+                        (f"across a deadline midnight: records {breaches:,} breaches", midnight),
+                        ("with a full recount: the leader's first, then hourly", recount),
+                    )
+                    for index, (what, seconds) in enumerate(cases):
+                        base = measured[smallest][index]
+                        ref, growth = NA, NA
+                        if size != smallest:
+                            ref = f"{smallest:,} open claims: {secs(base)}"
+                            growth = f"x{seconds / base:.1f} for x{size / smallest:g} claims"
+                        row = Row(
+                            f"{name} ({what})",
+                            secs(seconds),
                             "< 2 s",
                             ref,
                             growth,
-                            yes(steady < 2),
+                            yes(seconds < 2),
                         )
-                    )
-                    ref = NA
-                    growth = NA
-                    if size != smallest:
-                        ref = f"{smallest:,} open claims: {secs(base[1])}"
-                        growth = f"x{midnight / base[1]:.1f} for x{size / smallest:g} claims"
-                    self.add(
-                        Row(
-                            f"{name} (across a deadline midnight: records {breaches:,} breaches)",
-                            secs(midnight),
-                            "< 2 s",
-                            ref,
-                            growth,
-                            yes(midnight < 2),
-                        )
-                    )
-                    ref = NA
-                    growth = NA
-                    if size != smallest:
-                        ref = f"{smallest:,} open claims: {secs(base[2])}"
-                        growth = f"x{recount / base[2]:.1f} for x{size / smallest:g} claims"
-                    self.add(
-                        Row(
-                            f"{name} (with a full recount: the leader's first, then hourly)",
-                            secs(recount),
-                            "< 2 s",
-                            ref,
-                            growth,
-                            yes(recount < 2),
-                        )
-                    )
+                        self.add(row)
 
     def _evaluate_size(
         self, backend: str, label: str, size: int, end: int

@@ -14,8 +14,9 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from .recording import BREACHES
@@ -86,11 +87,9 @@ def evaluate(
             "last_duration_us": None if clock is None else clock() - now,
             "counted_at": now,
         }
-        e = EVALUATOR.c
-        if session.execute(select(e.name).where(e.name == LEASE)).first() is None:
-            session.add(EvaluatorRow(name=LEASE))  # a database older than the evaluator row
-            session.flush()
-        session.execute(update(EVALUATOR).where(e.name == LEASE).values(**done))
+        stamped = session.execute(update(EVALUATOR).where(EVALUATOR.c.name == LEASE).values(**done))
+        if cast(CursorResult[Any], stamped).rowcount == 0:  # no evaluator row yet
+            session.execute(insert(EVALUATOR).values(name=LEASE, **done))
         total = open_counts.total(session)
     if drift:
         shown = ", ".join(f"{k}: kept {a}, counted {b}" for k, (a, b) in list(drift.items())[:5])

@@ -282,7 +282,7 @@ def rematerialise(
         return
     ids = [c.claim_id for c in claims]
     # The evaluator row before the goals, in the order an evaluation takes them.
-    changes = open_counts.Changes(open_counts.hold_for_rewrite(session), Counter())
+    changes = open_counts.Changes(open_counts.hold_for_rewrite(session))
     history = histories(session=session, claim_ids=ids)
     stored = _stored_goals(session, ids)
     increments: Counter[counters.CounterKey] = Counter()

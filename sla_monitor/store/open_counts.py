@@ -24,9 +24,9 @@ leader, and then hourly (monitor.Monitor), which also checks that nothing drifte
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlmodel import Session, SQLModel
 
 from ..clock import GoalRecord, Phase, Status
@@ -85,7 +85,7 @@ class Changes:
     """The changes to the counts at `counted_at` of goals rewritten in one transaction."""
 
     counted_at: Instant | None
-    deltas: Counter[CountKey]
+    deltas: Counter[CountKey] = field(default_factory=Counter)
 
     def replace(
         self, channel: str, branch: str, old: GoalRecord | None, new: GoalRecord | None
@@ -118,28 +118,10 @@ def advance(session: Session, since: Instant, now: Instant) -> Counter[CountKey]
     """
     g = GOALS.c
     changes: Counter[CountKey] = Counter()
-    paused = g.phase == Phase.PAUSED.value
-    breached = (
-        select(
-            g.channel,
-            g.goal_id,
-            g.branch_code,
-            func.count(),
-            func.sum(case((paused, 1), else_=0)),
-            func.sum(case((paused, 0), (g.at_risk_at <= since, 1), else_=0)),
-        )
-        .where(OPEN_PHASES, g.due_at >= since, g.due_at < now)
-        .group_by(g.channel, g.goal_id, g.branch_code)
-    )
-    for channel, goal, branch, total, was_paused, was_at_risk in session.execute(breached):
-        was_on_track = int(total) - int(was_paused) - int(was_at_risk)
-        for status, n in (
-            ("breached", int(total)),
-            ("paused", -int(was_paused)),
-            ("at_risk", -int(was_at_risk)),
-            ("on_track", -was_on_track),
-        ):
-            changes[(channel, goal, branch, status)] += n
+    became_breached = _by_status(session, since, g.due_at >= since, g.due_at < now)
+    for (channel, goal, branch, was), n in became_breached.items():
+        changes[(channel, goal, branch, was)] -= n
+        changes[(channel, goal, branch, Status.BREACHED.value)] += n
     at_risk = (
         select(g.channel, g.goal_id, g.branch_code, func.count())
         .where(
@@ -151,25 +133,36 @@ def advance(session: Session, since: Instant, now: Instant) -> Counter[CountKey]
         .group_by(g.channel, g.goal_id, g.branch_code)
     )
     for channel, goal, branch, n in session.execute(at_risk):
-        changes[(channel, goal, branch, "at_risk")] += int(n)
-        changes[(channel, goal, branch, "on_track")] -= int(n)
+        changes[(channel, goal, branch, Status.AT_RISK.value)] += int(n)
+        changes[(channel, goal, branch, Status.ON_TRACK.value)] -= int(n)
     return changes
 
 
 def recount(session: Session, now: Instant) -> Counter[CountKey]:
     """Open goals by status at `now`, counted from every open goal row (one aggregate over
     the partial index of open goals, which carries every column it counts by)."""
+    return _by_status(session, now)
+
+
+def _by_status(
+    session: Session, instant: Instant, *where: ColumnElement[bool]
+) -> Counter[CountKey]:
+    """The open goals that match `where`, by their status at `instant`: one aggregate, a SUM
+    for each status in the order of `status_at` (a NULL comparison is false), on track the
+    rest. OPEN_PHASES is literal, so that a planner can choose a partial index of open goals."""
     g = GOALS.c
-    breached = g.due_at < now
+    breached = g.due_at < instant
     paused = g.phase == Phase.PAUSED.value
     counted = {
-        "breached": func.sum(case((breached, 1), else_=0)),
-        "paused": func.sum(case((breached, 0), (paused, 1), else_=0)),
-        "at_risk": func.sum(case((breached, 0), (paused, 0), (g.at_risk_at <= now, 1), else_=0)),
+        Status.BREACHED.value: func.sum(case((breached, 1), else_=0)),
+        Status.PAUSED.value: func.sum(case((breached, 0), (paused, 1), else_=0)),
+        Status.AT_RISK.value: func.sum(
+            case((breached, 0), (paused, 0), (g.at_risk_at <= instant, 1), else_=0)
+        ),
     }
     query = (
         select(g.channel, g.goal_id, g.branch_code, func.count(), *counted.values())
-        .where(OPEN_PHASES)
+        .where(OPEN_PHASES, *where)
         .group_by(g.channel, g.goal_id, g.branch_code)
     )
     counts: Counter[CountKey] = Counter()
@@ -178,7 +171,7 @@ def recount(session: Session, now: Instant) -> Counter[CountKey]:
             if n:
                 counts[(channel, goal, branch, status)] = int(n)
         if on_track := int(total) - sum(int(n) for n in by_status):
-            counts[(channel, goal, branch, "on_track")] = on_track
+            counts[(channel, goal, branch, Status.ON_TRACK.value)] = on_track
     return counts
 
 
