@@ -144,6 +144,12 @@ class SlaConfig:
                         pairs.append((channel, goal.id))
         return pairs
 
+    @cached_property
+    def goal_event_types(self) -> frozenset[str]:
+        """The event types some goal of some policy reacts to (`Goal.kinds`): an event of any
+        other type (`verified`, say) changes no goal, so its claim need not be recomputed."""
+        return frozenset().union(*(goal.kinds for policy in self.policies for goal in policy.goals))
+
     def policy_for(self, submitted_on: date) -> Policy | None:
         """The newest policy in force on the claim's submission date (report time zone)."""
         chosen = None

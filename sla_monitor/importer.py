@@ -226,7 +226,12 @@ def import_lines(
         lines, batch_size=batch_size, now=now, sla=sla, workers=parse_workers
     ):
         # Goals are recomputed once per claim at the end, not once per batch it appears in.
-        result = ingest(db=db, items=parsed.items, received_at=parsed.moment)
+        result = ingest(
+            db=db,
+            items=parsed.items,
+            received_at=parsed.moment,
+            goal_event_types=sla.config.goal_event_types,
+        )
         total.accepted += result.accepted
         total.duplicates += result.duplicates
         total.rejections.extend(

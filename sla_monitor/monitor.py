@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,11 +36,33 @@ log = logging.getLogger("sla_monitor.monitor")
 # How often the leader looks for claims stored stale by another replica (its own API wakes
 # it at once): a query of one partial index, and the lag of a replica's events in reports.
 MATERIALISE_POLL = 1.0
+# A pass starts once the posts pause this long, or once they have kept coming for as long as
+# the last pass took (never longer than MATERIALISE_GATHER_MAX): under a burst, a claim that
+# many batches touch is then recomputed once, and the API has the process in between.
 MATERIALISE_GATHER = 0.5
+MATERIALISE_GATHER_MAX = 10.0
 # The open-goal counts are kept current by every change (store.open_counts); the leader
 # still counts them in full on its first evaluation and then this often, which checks
 # them (any difference is logged) at the cost of one scan of the open goals.
 RECOUNT_EVERY = 3600 * MICROS
+
+
+def gather(
+    woken: threading.Event,
+    stopping: threading.Event,
+    *,
+    quiet: float,
+    longest: float,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> None:
+    """Wait while `woken` keeps being set: until it stays unset for `quiet` seconds, `longest`
+    seconds have passed, or `stopping` is set. Clears `woken`."""
+    until = monotonic() + longest
+    while True:
+        woken.clear()
+        remaining = until - monotonic()
+        if remaining <= 0 or stopping.is_set() or not woken.wait(min(quiet, remaining)):
+            return
 
 
 class Monitor:
@@ -118,14 +141,15 @@ class Monitor:
                 return 0
 
     def _materialise_loop(self) -> None:
+        last_pass = 0.0
         while not self._stopping.is_set():
             self._stale.wait(MATERIALISE_POLL)
-            # Under load, the batches of the next moments touch many of the same claims:
-            # gathering them a moment longer recomputes each once, in bigger chunks.
-            self._stopping.wait(MATERIALISE_GATHER)
-            self._stale.clear()
+            longest = min(max(MATERIALISE_GATHER, last_pass), MATERIALISE_GATHER_MAX)
+            gather(self._stale, self._stopping, quiet=MATERIALISE_GATHER, longest=longest)
             if self.leading and not self._stopping.is_set():
+                started = time.monotonic()
                 self.materialise()
+                last_pass = time.monotonic() - started
 
     def readiness(self) -> str | None:
         """None when ready; else the reason, for /readyz."""

@@ -201,7 +201,13 @@ def create_app(
         )
         try:
             # Acknowledged once stored; the leader recomputes the claims' goals (Monitor).
-            result = ingest(db=monitor.db, items=items, received_at=now, writer=writer)
+            result = ingest(
+                db=monitor.db,
+                items=items,
+                received_at=now,
+                goal_event_types=sla.config.goal_event_types,
+                writer=writer,
+            )
         except DATABASE_DOWN as exc:
             log.warning(
                 "ingest: the database is unavailable (%s); answered 503",

@@ -44,7 +44,8 @@ def histories(*, session: Session, claim_ids: Sequence[str]) -> dict[str, list[C
             col(EventRow.type),
             col(EventRow.occurred_at),
         ).where(col(EventRow.claim_id).in_(part))
-        for claim_id, event_id, kind, occurred_at in session.execute(query):
+        # On the connection: plain columns need none of the ORM's result processing.
+        for claim_id, event_id, kind, occurred_at in session.connection().execute(query):
             found[claim_id].append(ClockEvent(event_id, kind, occurred_at))
     return found
 

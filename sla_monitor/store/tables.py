@@ -143,11 +143,10 @@ class ClaimRow(SQLModel, table=True):
     policy_id: str | None = Field(default=None, max_length=64)
     submitted_at: Instant = _instant(nullable=False)
     submitted_event_id: str = Field(max_length=128)
-    # Latest occurred_at of any of its events (reports read goal versions, not this).
-    last_event_at: Instant = _instant(nullable=False)
     updated_at: Instant = _instant(nullable=False)
-    # Events arrived that its goal rows do not reflect yet (a bulk import materialises once,
-    # at its end; an interrupted import is finished by the next evaluation).
+    # Events arrived that its goal rows do not reflect yet: its first, or one of a type a goal
+    # reacts to (a bulk import materialises once, at its end; an interrupted import is
+    # finished by the next evaluation).
     stale: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )

@@ -366,5 +366,9 @@ def test_the_leader_recomputes_stored_claims_between_evaluations(
             items = parse_events(
                 batch, now=clock.now, channels=sla.config.channels, branches=sla.config.branches
             )
-            assert ingest(db=db, items=items, received_at=clock.now).accepted == 2
+            types = sla.config.goal_event_types
+            assert (
+                ingest(db=db, items=items, received_at=clock.now, goal_event_types=types).accepted
+                == 2
+            )
         _eventually(lambda: _goal_phase(db, "C1") == "running", "C1's goal recomputed")

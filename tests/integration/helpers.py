@@ -28,8 +28,18 @@ def parsed(sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) -> list[E
     return parse_events(raws, now=now, channels=sla.config.channels, branches=sla.config.branches)
 
 
+def put(db: Engine, sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) -> IngestResult:
+    """Store the events as the API does: their claims are left stale, not recomputed."""
+    return ingest(
+        db=db,
+        items=parsed(sla, raws, now),
+        received_at=now,
+        goal_event_types=sla.config.goal_event_types,
+    )
+
+
 def store(db: Engine, sla: SlaEngine, *raws: dict[str, Any], now: int = NOW) -> IngestResult:
     """Store the events and recompute their claims' goals, as the running service does."""
-    result = ingest(db=db, items=parsed(sla, list(raws), now), received_at=now)
+    result = put(db, sla, list(raws), now)
     materialise_stale(db=db, sla=sla, now=now)
     return result

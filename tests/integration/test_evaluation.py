@@ -151,7 +151,7 @@ def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaEngine
         [submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED)],
         now=LATER,
     )
-    ingest(db=db, items=items, received_at=LATER)
+    ingest(db=db, items=items, received_at=LATER, goal_event_types=sla.config.goal_event_types)
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: DUE + 1, holder="m")
     monitor.tick()
     assert open_counts(db) == {"breached": 1}

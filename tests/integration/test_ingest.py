@@ -12,7 +12,7 @@ from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow
 from sla_monitor.timeutil import format_rfc3339, parse_rfc3339
 from sla_monitor.views import ClaimDetail, WaitingClaim, claim_detail, goal_record
 
-from .helpers import NOW, ev, store, submitted
+from .helpers import NOW, ev, put, store, submitted
 
 MON = "2026-11-16T09:00:00+07:00"
 
@@ -164,12 +164,10 @@ def test_claim_view_as_of_before_submission(db: Engine, sla: SlaEngine) -> None:
 
 
 def test_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaEngine) -> None:
-    from sla_monitor.store.ingest import ingest, materialise_stale
+    from sla_monitor.store.ingest import materialise_stale
 
-    from .helpers import parsed
-
-    items = parsed(sla, [submitted("E1", "C1", MON), ev("E2", "C1", "documents_completed", MON)])
-    assert ingest(db=db, items=items, received_at=NOW).accepted == 2
+    items = [submitted("E1", "C1", MON), ev("E2", "C1", "documents_completed", MON)]
+    assert put(db, sla, items).accepted == 2
     with session_scope(db) as session:
         claim = session.get(ClaimRow, "C1")
         assert claim is not None and claim.stale
@@ -181,9 +179,45 @@ def test_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaEngin
         assert claim is not None and not claim.stale
     assert materialise_stale(db=db, sla=sla, now=NOW) == 0
     # A later event of a materialised claim makes it stale again, and it is recomputed once.
-    paid = parsed(sla, [ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00")])
-    assert ingest(db=db, items=paid, received_at=NOW).accepted == 1
+    paid = [ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00")]
+    assert put(db, sla, paid).accepted == 1
     assert goal_row(db, "C1").phase == Phase.RUNNING.value
+    assert materialise_stale(db=db, sla=sla, now=NOW) == 1
+    assert goal_row(db, "C1").phase == Phase.STOPPED.value
+
+
+def test_an_event_no_goal_reacts_to_is_stored_without_recomputing_its_claim(
+    db: Engine, sla: SlaEngine
+) -> None:
+    """`verified` is in no goal's start, pause, resume, reset, stop or cancel: it cannot change
+    a goal, so its claim is not marked for recomputation, and the goals still equal a replay."""
+    from sla_monitor.store.ingest import materialise_stale
+    from sla_monitor.verify import verify
+
+    assert sla.config.goal_event_types == {
+        "documents_completed",
+        "documents_incomplete",
+        "paid",
+        "rejected",
+        "cancelled",
+    }
+    store(db, sla, submitted("E1", "C1", MON), ev("E2", "C1", "documents_completed", MON))
+    stored_goal = goal_row(db, "C1")
+    assert put(db, sla, [ev("E3", "C1", "verified", "2026-11-17T10:00:00+07:00")]).accepted == 1
+    with session_scope(db) as session:
+        claim = session.get(ClaimRow, "C1")
+        assert claim is not None and not claim.stale
+    assert count(db, EventRow) == 3
+    assert materialise_stale(db=db, sla=sla, now=NOW) == 0
+    assert goal_row(db, "C1") == stored_goal
+    check = verify(db=db, sla=sla)
+    assert (check.claims, check.pending, check.differences) == (1, 0, [])
+    # In the same batch as an event a goal reacts to, the claim is recomputed with both.
+    batch = [
+        ev("E4", "C1", "approved", "2026-11-18T10:00:00+07:00"),
+        ev("E5", "C1", "paid", "2026-11-18T11:00:00+07:00"),
+    ]
+    assert put(db, sla, batch).accepted == 2
     assert materialise_stale(db=db, sla=sla, now=NOW) == 1
     assert goal_row(db, "C1").phase == Phase.STOPPED.value
 
@@ -192,9 +226,7 @@ def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: 
     """Four writers post overlapping batches at once: none fails, each event is stored once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from sla_monitor.store.ingest import ingest, materialise_stale
-
-    from .helpers import parsed
+    from sla_monitor.store.ingest import materialise_stale
 
     claims = [f"K{n}" for n in range(60)]
     events = [submitted(f"{c}-1", c, MON) for c in claims]
@@ -202,7 +234,7 @@ def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: 
     batches = [events[i::3] + events[: len(events) // 2] for i in range(3)] + [events]
 
     def post(batch: list[dict[str, object]]) -> int:
-        return ingest(db=db, items=parsed(sla, batch), received_at=NOW).accepted
+        return put(db, sla, batch).accepted
 
     with ThreadPoolExecutor(4) as pool:
         accepted = sum(pool.map(post, batches))
@@ -216,17 +248,15 @@ def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
 ) -> None:
     """A claim made stale again behind the pass waits for the next pass, so a steady stream
     of posts can never hold up an evaluation that first finishes the stale claims."""
-    from sla_monitor.store.ingest import ingest, materialise_stale
-
-    from .helpers import parsed
+    from sla_monitor.store.ingest import materialise_stale
 
     first = [submitted(f"{c}1", c, MON) for c in ("A", "B", "C")]
-    assert ingest(db=db, items=parsed(sla, first), received_at=NOW).accepted == 3
+    assert put(db, sla, first).accepted == 3
     posts = iter(range(10))
 
     def post_for_a(done: int) -> None:  # after every chunk, another event of claim A
-        again = parsed(sla, [ev(f"A-{next(posts)}", "A", "documents_completed", MON)])
-        assert ingest(db=db, items=again, received_at=NOW).accepted == 1
+        again = [ev(f"A-{next(posts)}", "A", "documents_completed", MON)]
+        assert put(db, sla, again).accepted == 1
 
     assert materialise_stale(db=db, sla=sla, now=NOW, chunk=1, progress=post_for_a) == 3
     assert materialise_stale(db=db, sla=sla, now=NOW) == 1  # A, once, with all its events
@@ -236,14 +266,11 @@ def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
 def test_verify_counts_stale_claims_as_pending_and_compares_the_rest(
     db: Engine, sla: SlaEngine
 ) -> None:
-    from sla_monitor.store.ingest import ingest
     from sla_monitor.verify import verify
 
-    from .helpers import parsed
-
     store(db, sla, submitted("E1", "DONE", MON))  # stored and recomputed
-    waiting = parsed(sla, [submitted("E2", "WAITING", MON)])
-    assert ingest(db=db, items=waiting, received_at=NOW).accepted == 1  # not recomputed yet
+    waiting = [submitted("E2", "WAITING", MON)]
+    assert put(db, sla, waiting).accepted == 1  # not recomputed yet
     seen: list[int] = []
     check = verify(db=db, sla=sla, progress=seen.append)
     assert (check.claims, check.pending, check.differences) == (1, 1, [])

@@ -79,6 +79,7 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
             db=db,
             items=parsed(sla, raws[start : start + 2000], LATER),
             received_at=LATER,
+            goal_event_types=sla.config.goal_event_types,
         )
     materialise_stale(db=db, sla=sla, now=LATER)
     # Paid at exactly its deadline: met, and no new breach (a deadline passes only after it).

@@ -834,7 +834,12 @@ def test_two_batches_of_one_claim_committing_together_leave_its_goals_right(
         items = parse_events(
             raws, now=now, channels=sla.config.channels, branches=sla.config.branches
         )
-        result = ingest(db=db, items=items, received_at=now)
+        result = ingest(
+            db=db,
+            items=items,
+            received_at=now,
+            goal_event_types=sla.config.goal_event_types,
+        )
         assert result.accepted == len(raws) and not result.rejected, result
         materialise_stale(db=db, sla=sla, now=now)  # as the service's materialiser does next
 
