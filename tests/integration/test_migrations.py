@@ -6,6 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
+from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.store import tables  # noqa: F401
 from sla_monitor.store.db import (
     SchemaError,
@@ -107,3 +108,30 @@ def test_replicas_starting_together_migrate_one_after_the_other(postgres_url: st
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_downgrading_0009_gives_each_claim_its_last_event_time_back(
+    db: Engine, sla: SlaEngine
+) -> None:
+    """0009 dropped claims.last_event_at; going back to 0008 fills it from the claim's events,
+    its latest occurred_at, whatever their type."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from sla_monitor.store.db import _alembic_config
+
+    from .helpers import ev, store, submitted
+
+    store(
+        db,
+        sla,
+        submitted("E1", "C1", "2026-11-16T09:00:00+07:00"),
+        ev("E2", "C1", "documents_completed", "2026-11-16T10:00:00+07:00"),
+        ev("E3", "C1", "verified", "2026-11-17T11:30:00+07:00"),
+    )
+    command.downgrade(_alembic_config(db), "0008")
+    with db.connect() as connection:
+        (last,) = connection.execute(text("SELECT last_event_at FROM claims")).one()
+    assert str(last).startswith("2026-11-17 04:30:00")  # 11:30 WIB, stored in UTC
+    assert upgrade(db) == ("0008", head_revision())
+    assert "last_event_at" not in {c["name"] for c in inspect(db).get_columns("claims")}
