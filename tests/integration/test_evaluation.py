@@ -142,16 +142,10 @@ def test_monitors_share_the_work_and_the_snapshot(db: Engine, sla: SlaEngine) ->
 
 
 def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaEngine) -> None:
-    from sla_monitor.store.ingest import ingest
+    from .helpers import put
 
-    from .helpers import parsed
-
-    items = parsed(
-        sla,
-        [submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED)],
-        now=LATER,
-    )
-    ingest(db=db, items=items, received_at=LATER, goal_event_types=sla.config.goal_event_types)
+    raws = [submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED)]
+    put(db, sla, raws, now=LATER)  # stored, not recomputed
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: DUE + 1, holder="m")
     monitor.tick()
     assert open_counts(db) == {"breached": 1}

@@ -14,13 +14,13 @@ from sla_monitor.engine import Engine as SlaEngine
 from sla_monitor.render import report_json
 from sla_monitor.report import GoalFact, build_report
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.ingest import claim_of, ingest, materialise_stale
+from sla_monitor.store.ingest import claim_of, materialise_stale
 from sla_monitor.store.queries import histories
 from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 from sla_monitor.timeutil import format_rfc3339, local_date, parse_rfc3339
 from sla_monitor.views import daily_report, report_window, summary_rows
 
-from .helpers import ev, parsed, store, submitted
+from .helpers import ev, put, store, submitted
 
 LATER = parse_rfc3339("2026-06-01T00:00:00Z")
 PAUSE_AT_RISK = "2026-03-09T10:00:00+07:00"
@@ -75,12 +75,7 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
         ev("P5", "PAUSED", "paid", "2026-03-10T11:00:00+07:00"),
     ]
     for start in range(0, len(raws), 2000):
-        ingest(
-            db=db,
-            items=parsed(sla, raws[start : start + 2000], LATER),
-            received_at=LATER,
-            goal_event_types=sla.config.goal_event_types,
-        )
+        put(db, sla, raws[start : start + 2000], LATER)
     materialise_stale(db=db, sla=sla, now=LATER)
     # Paid at exactly its deadline: met, and no new breach (a deadline passes only after it).
     store(db, sla, submitted("Q1", "EXACT", "2026-03-03T08:00:00+07:00"), now=LATER)
