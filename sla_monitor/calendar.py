@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from .config import CalendarSpec
+from .calendar_data import Fingerprint, fingerprint
+from .config import FIRST_YEAR, LAST_YEAR, CalendarSpec
 from .timeutil import Instant, local_date, local_instant, local_midnights, start_of_day
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 DAY_UNITS = 86_400 * 1_000_000  # a working day counts as 24 h whatever its real length
 OUTSIDE = f"calendars cover {FIRST_YEAR}-{LAST_YEAR}; an instant outside them was asked for"
 # A day wider than the range check (a week before the first working day), so that
@@ -304,23 +304,6 @@ def working_dates(spec: CalendarSpec, first_year: int, last_year: int) -> list[d
     return out
 
 
-def holidays_of(spec: CalendarSpec, year: int) -> dict[date, str]:
-    """Named non-working dates of one year that would otherwise be working weekdays."""
-    named: dict[date, str] = {}
-    if spec.holidays is not None:
-        found = holidays.country_holidays(
-            spec.holidays.country,
-            subdiv=spec.holidays.subdiv,
-            categories=spec.holidays.categories,
-            years=year,
-        )
-        named.update({d: str(n) for d, n in found.items()})
-    named.update(
-        {d: "extra holiday (configuration)" for d in spec.extra_holidays if d.year == year}
-    )
-    return {d: n for d, n in sorted(named.items()) if d not in spec.extra_working_days}
-
-
 class Calendars:
     """Builds and caches the working time of each (unit, calendar, zone) on first use."""
 
@@ -329,6 +312,16 @@ class Calendars:
         self._dates: dict[str, list[date]] = {}
         self._built: dict[tuple[str, str, str], WorkingTime] = {}
         self._elapsed = ElapsedTime()
+        self._fingerprints: dict[str, Fingerprint] = {}
+
+    def fingerprint(self, calendar_id: str) -> Fingerprint:
+        """The calendar's dates over every year, as stored beside the goals timed in it."""
+        found = self._fingerprints.get(calendar_id)
+        if found is None:
+            spec = self.specs[calendar_id]
+            found = fingerprint(spec, self._working_dates(calendar_id))
+            self._fingerprints[calendar_id] = found
+        return found
 
     def working_time(self, unit: str, calendar_id: str, zone: ZoneInfo) -> WorkingTime:
         if unit in ("hours", "minutes"):

@@ -32,8 +32,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import logs, render
 from .auth import MIN_SECRET_LENGTH, TokenError, digest
-from .calendar import holidays_of
-from .config import ConfigError, SlaConfig, load_config
+from .calendar import Calendars
+from .calendar_data import (
+    HOLIDAYS_VERSION,
+    Fingerprint,
+    calendar_dates,
+    changed_dates,
+    decree_status,
+)
+from .config import FIRST_YEAR, LAST_YEAR, CalendarSpec, ConfigError, SlaConfig, load_config
 from .demo import DEFAULT_MONTH, demo_events
 from .engine import Engine
 from .importer import (
@@ -53,6 +60,7 @@ from .store.db import (
     session_scope,
     upgrade,
 )
+from .store.fingerprints import stored as stored_fingerprints
 from .store.ingest import materialise_stale
 from .store.queries import claim_count, waiting_events
 from .timeutil import (
@@ -428,25 +436,158 @@ def demo_command(
     out.print(f"try: sla-monitor report --date {first.replace(day=25).isoformat()}")
 
 
-@app.command("calendar")
+calendar_app = typer.Typer(
+    help="The dates a working calendar closes and opens, and what changed in them.",
+    invoke_without_command=True,
+)
+app.add_typer(calendar_app, name="calendar")
+
+
+def _calendar_spec(config: SlaConfig, calendar_id: str) -> CalendarSpec:
+    spec = config.calendars.get(calendar_id)
+    if spec is None:
+        fail(f"--calendar {calendar_id!r} is not defined; defined: {', '.join(config.calendars)}")
+    return spec
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
+@calendar_app.callback()
 def calendar_command(
     ctx: typer.Context,
     year: Annotated[int, typer.Option(help="The year to list.")] = date.today().year,
     calendar_id: Annotated[
         str, typer.Option("--calendar", help="Calendar id in sla.toml.")
     ] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the holidays and cuti bersama a calendar closes on, so deadlines can be checked."""
+    """List a calendar's holidays, cuti bersama and extra working days, in date order, each
+    with its source, and say whether the year's decree (SKB) on cuti bersama is known."""
+    if ctx.invoked_subcommand is not None:
+        return
     context: Context = ctx.obj
     with friendly_errors():
         config = context.config()
-    spec = config.calendars.get(calendar_id)
-    if spec is None:
-        fail(f"--calendar {calendar_id!r} is not defined; defined: {', '.join(config.calendars)}")
-    for day, name in holidays_of(spec, year).items():
-        out.print(f"{day.isoformat()} {day:%a}  {name}", highlight=False)
-    for day in sorted(d for d in spec.extra_working_days if d.year == year):
-        out.print(f"{day.isoformat()} {day:%a}  extra working day (configuration)", highlight=False)
+    spec = _calendar_spec(config, calendar_id)
+    entries = calendar_dates(spec, year)
+    status = decree_status(spec, year)
+    if as_json:
+        body = {
+            "calendar": calendar_id,
+            "year": year,
+            "holidays_version": HOLIDAYS_VERSION,
+            "decree": None if status is None else status.to_json(),
+            "dates": [
+                {
+                    "date": e.day.isoformat(),
+                    "weekday": f"{e.day:%a}",
+                    "working": e.working,
+                    "source": e.source,
+                    "name": e.name,
+                }
+                for e in entries
+            ],
+        }
+        out.print_json(json.dumps(body, ensure_ascii=False))
+    else:
+        render.print_calendar(out, spec, year, entries)
+    if status is None:
+        _warn(f"calendar {calendar_id!r} takes no holidays from data: only its configuration")
+    elif status.known:
+        err.print(status.describe(), highlight=False, markup=False)
+    else:
+        _warn(status.describe())
+
+
+@calendar_app.command("diff")
+def calendar_diff_command(
+    ctx: typer.Context,
+    from_config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder with the previous sla.toml and branches.toml. Without it: the "
+            "calendars stored goals were computed in, against the current ones.",
+            show_default=False,
+        ),
+    ] = None,
+    calendar_id: Annotated[
+        str | None, typer.Option("--calendar", help="Only this calendar.", show_default=False)
+    ] = None,
+    first_year: Annotated[
+        int, typer.Option("--from-year", help="First year compared.")
+    ] = date.today().year - 5,
+    last_year: Annotated[
+        int, typer.Option("--to-year", help="Last year compared.")
+    ] = date.today().year + 1,
+) -> None:
+    """The dates that are working in one version of a calendar and closed in the other.
+
+    Exit 0 when nothing differs, 1 when some date does. Then `verify` shows the claims it
+    moves and `recompute --changes FILE` applies it (docs/calendar.md).
+    """
+    context: Context = ctx.obj
+    if not FIRST_YEAR <= first_year <= last_year <= LAST_YEAR:
+        fail(f"--from-year and --to-year must be in order, within {FIRST_YEAR}-{LAST_YEAR}")
+    years = range(first_year, last_year + 1)
+    pairs: list[tuple[str, Fingerprint, CalendarSpec | None]]  # what, before, its names
+    with friendly_errors():
+        config = context.config()
+        calendars = Calendars(config.calendars)
+        if from_config is not None:
+            old_config = load_config(from_config)
+            old_calendars = Calendars(old_config.calendars)
+            pairs = [
+                (f"{from_config}", old_calendars.fingerprint(cid), old_config.calendars[cid])
+                for cid in old_config.calendars
+                if cid in config.calendars
+            ]
+        else:
+            db = context.database(migrate=False)
+            with session_scope(db) as session:
+                kept = stored_fingerprints(session=session, in_use=True)
+            pairs = [
+                (
+                    f"stored {k.fingerprint.digest} (first used "
+                    f"{_to_second(k.first_used_at, config)}, holidays "
+                    f"{k.holidays_version})",
+                    k.fingerprint,
+                    None,
+                )
+                for k in kept
+                if k.fingerprint.calendar in config.calendars
+            ]
+    if calendar_id is not None:
+        _calendar_spec(config, calendar_id)
+        pairs = [p for p in pairs if p[1].calendar == calendar_id]
+    differing = outside = 0
+    for label, old, old_spec in pairs:
+        spec = config.calendars[old.calendar]
+        new = calendars.fingerprint(old.calendar)
+        if new.digest == old.digest:
+            continue
+        changes = changed_dates(old, new, years)
+        if not changes and old.weekdays == new.weekdays and old.office_hours == new.office_hours:
+            outside += 1
+            continue
+        differing += 1
+        render.print_calendar_diff(out, label, old, new, changes, spec, old_spec)
+    if differing:
+        out.print(
+            "next: `sla-monitor verify` lists the claims this moves; "
+            "`sla-monitor recompute --changes FILE` applies it (docs/calendar.md)"
+        )
+    elif outside:
+        out.print(
+            f"no date differs in {first_year}-{last_year}; the calendars differ in other "
+            "years (--from-year, --to-year)"
+        )
+    elif from_config is not None:
+        out.print("the calendars are the same in both configurations")
+    else:
+        out.print("every stored goal was computed in the current calendars")
+    raise typer.Exit(1 if differing else 0)
 
 
 def _count_claims(db: DbEngine) -> int:
@@ -467,6 +608,62 @@ def _print_differences(check: Check, shown: int, verb: str) -> None:
         out.print(f"... and {len(check.differences) - shown} more (--json lists them all)")
 
 
+def _to_second(instant: Instant, config: SlaConfig) -> str:
+    return format_rfc3339(instant - instant % MICROS, config.report_zone)
+
+
+def _calendar_changes(check: Check, db: DbEngine, sla: Engine) -> list[dict[str, object]]:
+    """The calendars that changed since some goals were computed, for people and JSON."""
+    if not check.outdated_goals:
+        return []
+    with session_scope(db) as session:
+        kept = {k.fingerprint.digest: k for k in stored_fingerprints(session=session)}
+    out: list[dict[str, object]] = []
+    for (calendar_id, stored_digest), goals in sorted(
+        check.outdated_goals.items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
+        before = kept.get(stored_digest) if stored_digest else None
+        out.append(
+            {
+                "calendar": calendar_id,
+                "stored_fingerprint": stored_digest,
+                "stored_first_used_at": None
+                if before is None
+                else _to_second(before.first_used_at, sla.config),
+                "stored_holidays_version": None if before is None else before.holidays_version,
+                "current_fingerprint": sla.calendars.fingerprint(calendar_id).digest,
+                "claims": check.outdated_claims[(calendar_id, stored_digest)],
+                "goals": goals,
+            }
+        )
+    return out
+
+
+def _print_calendar_changes(changes: list[dict[str, object]], *, verb: str) -> None:
+    for c in changes:
+        counted = f"{c['claims']} claims ({c['goals']} goals)"
+        if c["stored_fingerprint"] is None:
+            out.print(
+                f"{counted} {verb} computed before calendar fingerprints were kept: whether "
+                f"calendar {c['calendar']!r} changed since is not known",
+                highlight=False,
+                markup=False,
+            )
+            continue
+        since = (
+            f", first used {c['stored_first_used_at']} with holidays {c['stored_holidays_version']}"
+            if c["stored_first_used_at"]
+            else ""
+        )
+        out.print(
+            f"calendar {c['calendar']!r} changed since {counted} {verb} computed: they "
+            f"{verb} computed in its version {c['stored_fingerprint']}{since}; it is now "
+            f"{c['current_fingerprint']} (`sla-monitor calendar diff` lists the dates)",
+            highlight=False,
+            markup=False,
+        )
+
+
 @app.command("verify")
 def verify_command(
     ctx: typer.Context,
@@ -484,17 +681,20 @@ def verify_command(
         with _progress(counting="claims") as progress:
             task = progress.add_task("verify", total=_count_claims(db))
             check = verify(db=db, sla=sla, progress=partial(progress.advance, task))
+        calendars = _calendar_changes(check, db, sla)
     if as_json:
         body = {
             "claims": check.claims,
             "goals": check.goals,
             "claims_differing": check.claims_differing,
             "claims_pending": check.pending,
+            "calendar_changes": calendars,
             "differences": [d.to_json() for d in check.differences],
         }
         out.print_json(json.dumps(body, ensure_ascii=False))
     else:
         _print_differences(check, show, "stored")
+        _print_calendar_changes(calendars, verb="were")
         verdict = (
             "all match"
             if not check.differences
@@ -537,11 +737,15 @@ def recompute_command(
             for d in check.differences:
                 record = {"recomputed_at": format_rfc3339(moment), **d.to_json()}
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        calendars = _calendar_changes(check, db, sla)
     _print_differences(check, show, "changed")
+    _print_calendar_changes(calendars, verb="had been")
     out.print(
         f"checked {check.claims} claims, {check.goals} goals: "
         f"changed {check.claims_differing} claims ({len(check.differences)} values)"
     )
+    if calendars:
+        out.print("every goal now records the current calendar it was checked in")
 
 
 token_app = typer.Typer(help="Bearer tokens for writers and readers.", no_args_is_help=True)

@@ -28,6 +28,8 @@ EVENT_TYPES = (
     "rejected",
     "cancelled",
 )
+# The years every calendar is built for (calendar.py precomputes them all).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TARGET_UNITS = {
     "minute": "minutes",
@@ -63,6 +65,9 @@ class CalendarSpec:
     holidays: HolidaySource | None
     extra_holidays: frozenset[date] = frozenset()
     extra_working_days: frozenset[date] = frozenset()
+    # Years whose decree (SKB) on cuti bersama has been reviewed against this calendar, for
+    # a year the holiday data has no cuti bersama for (docs/calendar.md, "Known years").
+    decree_years: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,11 @@ class Target:
     amount: int
     unit: str  # "minutes" | "hours" | "working_hours" | "working_days"
     text: str
+
+    @property
+    def uses_calendar(self) -> bool:
+        """Whether the target counts working time, and so depends on its goal's calendar."""
+        return self.unit in ("working_hours", "working_days")
 
     @property
     def micros(self) -> int:
@@ -133,6 +143,17 @@ class SlaConfig:
     @property
     def report_zone(self) -> ZoneInfo:
         return ZoneInfo(self.report_timezone)
+
+    @cached_property
+    def calendars_in_use(self) -> tuple[str, ...]:
+        """The calendars some goal measures working time in, in configuration order."""
+        used = {
+            goal.calendar
+            for policy in self.policies
+            for goal in policy.goals
+            if goal.target.uses_calendar
+        }
+        return tuple(c for c in self.calendars if c in used)
 
     def channel_goals(self) -> list[tuple[str, str]]:
         """Every (channel, goal) pair any policy defines, in configuration order."""
@@ -229,6 +250,19 @@ class _Reader:
                 raise self.fail(f"'{key}' holds {value!r}, which is not an ISO date") from None
         return frozenset(out)
 
+    def years(self, key: str) -> frozenset[int]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise self.fail(f"'{key}' must be a list of years, e.g. [2027]")
+        outside = [v for v in value if not FIRST_YEAR <= v <= LAST_YEAR]
+        if outside:
+            raise self.fail(
+                f"'{key}' holds {outside[0]}; calendars cover the years {FIRST_YEAR}-{LAST_YEAR}"
+            )
+        return frozenset(value)
+
 
 def parse_sla(data: dict[str, Any], *, source: str) -> SlaConfig:
     top = _Reader(data, source)
@@ -288,7 +322,14 @@ def _clock(reader: _Reader, text: object) -> time:
 def _calendar(cid: str, raw: Any, where: str) -> CalendarSpec:
     reader = _Reader(raw, where)
     reader.check_keys(
-        {"weekdays", "office_hours", "holidays", "extra_holidays", "extra_working_days"}
+        {
+            "weekdays",
+            "office_hours",
+            "holidays",
+            "extra_holidays",
+            "extra_working_days",
+            "decree_years",
+        }
     )
     names = reader.str_list("weekdays") or WEEKDAYS[:5]
     bad = [n for n in names if n not in WEEKDAYS]
@@ -320,6 +361,7 @@ def _calendar(cid: str, raw: Any, where: str) -> CalendarSpec:
         holidays=holidays,
         extra_holidays=reader.dates("extra_holidays"),
         extra_working_days=reader.dates("extra_working_days"),
+        decree_years=reader.years("decree_years"),
     )
 
 
@@ -400,7 +442,7 @@ def _goal(raw: Any, where: str, channels: set[str], calendars: dict[str, Calenda
     except ValueError as exc:
         raise reader.fail(str(exc)) from None
     calendar = raw.get("calendar", "default")
-    if target.unit in ("working_hours", "working_days") and calendar not in calendars:
+    if target.uses_calendar and calendar not in calendars:
         raise reader.fail(f"unknown calendar {calendar!r}; defined: {sorted(calendars) or 'none'}")
     at_risk = raw.get("at_risk", 0.8)
     if isinstance(at_risk, bool) or not isinstance(at_risk, int | float) or not 0 < at_risk <= 1:

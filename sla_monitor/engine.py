@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .calendar import Calendars, WorkingTime
+from .calendar_data import Fingerprint
 from .clock import (
     NOT_STARTED,
     ClockEvent,
@@ -57,6 +59,18 @@ class Engine:
     def __init__(self, config: SlaConfig, calendars: Calendars | None = None):
         self.config = config
         self.calendars = calendars or Calendars(config.calendars)
+
+    @cached_property
+    def fingerprints(self) -> dict[tuple[str, str], Fingerprint | None]:
+        """Per (policy, goal), the fingerprint of the calendar its deadlines are computed in
+        (None for a target of plain hours or minutes), stored beside every goal row."""
+        return {
+            (policy.id, goal.id): self.calendars.fingerprint(goal.calendar)
+            if goal.target.uses_calendar
+            else None
+            for policy in self.config.policies
+            for goal in policy.goals
+        }
 
     def policy_for(self, claim: Claim) -> Policy | None:
         return self.config.policy_for(local_date(claim.submitted_at, self.config.report_zone))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, time
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -29,10 +30,11 @@ from prometheus_client import (
 )
 from prometheus_client.utils import floatToGoString
 
+from .calendar_data import decree_statuses
 from .config import SlaConfig
 from .evaluation import Snapshot
 from .recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
-from .timeutil import MICROS
+from .timeutil import MICROS, local_date, local_instant
 
 OPEN_STATUSES = ("on_track", "at_risk", "paused", "breached")
 OUTCOMES = ("met", "breached", "cancelled")  # what a recorded outcome can be reclassified between
@@ -87,6 +89,21 @@ BRANCH_INFO = Family(
     ("branch", "name", "region", "timezone"),
 )
 
+DECREE_KNOWN = Family(
+    "sla_calendar_decree_known",
+    "gauge",
+    "1 when the year's decree (SKB) on cuti bersama is known to the calendar (in the holiday "
+    "data, or reviewed in decree_years), else 0; for the current and the next year.",
+    ("calendar", "year"),
+)
+YEAR_START = Family(
+    "sla_calendar_year_start_timestamp_seconds",
+    "gauge",
+    "Unix time at which the year begins in report_timezone, for the years of "
+    "sla_calendar_decree_known.",
+    ("year",),
+)
+
 Series = tuple[tuple[str, ...], float]  # label values in the family's order, and the value
 
 
@@ -98,6 +115,8 @@ class SnapshotSeries:
     """
 
     def __init__(self, config: SlaConfig | None = None):
+        self.config = config
+        self._decrees: dict[int, tuple[list[Series], list[Series]]] = {}
         self.configured: set[tuple[str, str, str]] = set()
         self.reclassifications: list[tuple[str, str, str, str]] = []
         self.branches: list[Series] = []
@@ -166,6 +185,29 @@ class SnapshotSeries:
         )
         yield DURATION, duration
         yield BRANCH_INFO, self.branches
+        if self.config is not None and snap.evaluated_at is not None:
+            known, starts = self.decrees(
+                local_date(snap.evaluated_at, self.config.report_zone).year
+            )
+            yield DECREE_KNOWN, known
+            yield YEAR_START, starts
+
+    def decrees(self, year: int) -> tuple[list[Series], list[Series]]:
+        """Whether the decrees of `year` and the next are known, and when those years begin."""
+        found = self._decrees.get(year)
+        if found is None:
+            assert self.config is not None
+            zone = self.config.report_zone
+            years = (year, year + 1)
+            known: list[Series] = [
+                ((s.calendar, str(s.year)), 1 if s.known else 0)
+                for s in decree_statuses(self.config, years)
+            ]
+            starts: list[Series] = [
+                ((str(y),), local_instant(date(y, 1, 1), time(0), zone) / MICROS) for y in years
+            ]
+            found = self._decrees[year] = (known, starts)
+        return found
 
 
 def _label_value(value: str) -> str:

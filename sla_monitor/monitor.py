@@ -26,11 +26,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .calendar_data import decree_statuses
 from .engine import Engine as SlaEngine
 from .evaluation import LEASE, Snapshot, evaluate, load_snapshot
 from .store import lease
 from .store.ingest import materialise_stale
-from .timeutil import MICROS, Instant
+from .timeutil import MICROS, Instant, local_date
 
 log = logging.getLogger("sla_monitor.monitor")
 # How often the leader looks for claims stored stale by another replica (its own API wakes
@@ -87,6 +88,7 @@ class Monitor:
         self._scheduler: BackgroundScheduler | None = None
         self._on_snapshot: list[Callable[[Snapshot], object]] = []
         self._recounted_at: Instant | None = None  # as leader; None when not leading
+        self._decrees_checked: int | None = None  # the year whose decrees were last checked
 
     def on_snapshot(self, listener: Callable[[Snapshot], object]) -> None:
         """Give `listener` each snapshot as it is loaded, in the loading thread."""
@@ -106,6 +108,7 @@ class Monitor:
         """Evaluate if this replica leads, then reload the snapshot. Never raises."""
         with self._lock:
             started = self.clock()
+            self.check_decrees(started)
             try:
                 self.leading = lease.acquire(
                     db=self.db, name=LEASE, holder=self.holder, now=started, ttl=self.lease_ttl
@@ -125,6 +128,18 @@ class Monitor:
             except SQLAlchemyError as exc:
                 self.last_error = f"database unavailable: {type(exc).__name__}"
                 log.warning("evaluation tick failed: %s", exc.__class__.__name__)
+
+    def check_decrees(self, now: Instant) -> None:
+        """Log a warning for each calendar that does not know this year's or next year's
+        decree on cuti bersama: at start, and again when a new year begins."""
+        config = self.sla.config
+        year = local_date(now, config.report_zone).year
+        if year == self._decrees_checked:
+            return
+        self._decrees_checked = year
+        for status in decree_statuses(config, (year, year + 1)):
+            if not status.known:
+                log.warning("calendar: %s", status.describe())
 
     def wake(self) -> None:
         """Events were stored: have the leader recompute their claims' goals now."""
@@ -167,6 +182,7 @@ class Monitor:
         return None
 
     def start(self) -> None:
+        self.check_decrees(self.clock())
         # Serve the stored figures from the first scrape: counters that showed 0 until the
         # first tick would look like resets to Prometheus.
         try:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from .config import SlaConfig
+from .calendar_data import (
+    HOLIDAYS_VERSION,
+    CalendarDate,
+    DateChange,
+    Fingerprint,
+    calendar_dates,
+    calendar_notes,
+    decree_statuses,
+    local_years,
+)
+from .config import CalendarSpec, SlaConfig
 from .report import Report
-from .timeutil import format_rfc3339, seconds
+from .timeutil import format_rfc3339, local_date, seconds
 from .views import ClaimDetail
 
 BREACH_COLUMNS = (
@@ -58,7 +70,55 @@ def claim_json(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
             {**e.to_json(), "occurred_at": format_rfc3339(e.occurred_at, zone)}
             for e in detail.events
         ],
+        "calendar_data": _claim_calendar_data(detail, config),
     }
+
+
+def _claim_calendar_data(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
+    """The decrees of every year from the claim's submission to its last deadline or as_of,
+    for the calendars its goals are timed in."""
+    view = detail.view
+    policy = next((p for p in config.policies if p.id == view.policy_id), None)
+    timed = {g.goal_id for g in view.goals}
+    calendars = {
+        goal.calendar
+        for goal in (policy.goals if policy else ())
+        if goal.id in timed and goal.target.uses_calendar
+    }
+    moments = [view.claim.submitted_at, view.as_of]
+    moments += [g.due_at for g in view.goals if g.due_at is not None]
+    years = local_years(moments, config.branches[view.claim.branch_code].zone)
+    chosen = [c for c in config.calendars_in_use if c in calendars]
+    return calendar_notes(decree_statuses(config, years, chosen))
+
+
+def _report_calendar_data(report: Report, config: SlaConfig) -> dict[str, Any]:
+    """The decrees of the report's window, its as_of and the deadlines it lists."""
+    zone = config.report_zone
+    years = set(local_years([report.window_start, report.window_end - 1, report.as_of], zone))
+    years |= {
+        local_date(b.fact.due_at, b.fact.zone).year
+        for b in report.breaches
+        if b.fact.due_at is not None
+    }
+    return calendar_notes(decree_statuses(config, years))
+
+
+def print_calendar_footer(console: Console, notes: dict[str, Any]) -> None:
+    """The holidays release and each decree year it spans; a warning for each unknown one."""
+    known: dict[str, list[str]] = {}
+    for d in notes["decrees"]:
+        if d["known"]:
+            known.setdefault(str(d["year"]), []).append(d["calendar"])
+    listed = "; ".join(f"{year} ({', '.join(cals)})" for year, cals in known.items())
+    console.print(
+        f"Calendar data: holidays {notes['holidays_version']}; decree on cuti bersama known "
+        f"for {listed or 'no year it spans'}",
+        highlight=False,
+        markup=False,
+    )
+    for warning in notes["unknown"]:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
 
 
 def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
@@ -85,6 +145,7 @@ def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
             for r in report.summary
         ],
         "breaches": [_breach(b.fact, b.kind, b.overdue) for b in report.breaches],
+        "calendar_data": _report_calendar_data(report, config),
     }
 
 
@@ -155,6 +216,7 @@ def print_report(console: Console, report: Report, config: SlaConfig, *, limit: 
     console.print(summary)
     if not report.breaches:
         console.print("No breaches in this window.")
+        print_calendar_footer(console, data["calendar_data"])
         return
     breaches = Table(title=f"Breaches ({len(report.breaches)})", title_justify="left")
     for name in ("claim", "channel", "branch", "goal", "kind", "due at", "stopped at", "overdue"):
@@ -176,6 +238,7 @@ def print_report(console: Console, report: Report, config: SlaConfig, *, limit: 
         console.print(
             f"... and {len(report.breaches) - limit} more (use --format json or csv for all)"
         )
+    print_calendar_footer(console, data["calendar_data"])
 
 
 def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> None:
@@ -214,3 +277,72 @@ def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> Non
         )
         events.add_row(e["occurred_at"], e["type"], e["event_id"], extra)
     console.print(events)
+    print_calendar_footer(console, data["calendar_data"])
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def print_calendar(
+    console: Console, spec: CalendarSpec, year: int, entries: list[CalendarDate]
+) -> None:
+    """One line a date, in date order: the date, its weekday, its source and its name."""
+    days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(spec.weekdays))
+    source = spec.holidays
+    data = (
+        f"holidays {HOLIDAYS_VERSION}: {source.country} ({', '.join(source.categories)})"
+        if source
+        else "no holiday data"
+    )
+    console.print(f"Calendar {spec.id!r} {year}: working weekdays {days}; {data}", markup=False)
+    width = max((len(e.source_label) for e in entries), default=0)
+    for e in entries:
+        name = e.name
+        if e.source == "extra_working_day" and name:
+            name = f"instead of: {name}"
+        console.print(
+            f"{e.day.isoformat()} {e.day:%a}  {e.source_label:<{width}}  {name}".rstrip(),
+            highlight=False,
+            markup=False,
+        )
+    if not entries:
+        console.print(f"no holiday and no extra working day in {year}")
+
+
+def print_calendar_diff(
+    console: Console,
+    label: str,
+    old: Fingerprint,
+    new: Fingerprint,
+    changes: list[DateChange],
+    spec: CalendarSpec,
+    old_spec: CalendarSpec | None,
+) -> None:
+    """The dates a calendar change moved, each with the source and name it has now (or had)."""
+    console.print(
+        f"calendar {new.calendar!r}: {label} -> current {new.digest}", markup=False, highlight=False
+    )
+    if old.weekdays != new.weekdays:
+        before = ", ".join(WEEKDAY_NAMES[d] for d in old.weekdays)
+        after = ", ".join(WEEKDAY_NAMES[d] for d in new.weekdays)
+        console.print(f"  working weekdays: {before} -> {after}", markup=False)
+    if old.office_hours != new.office_hours:
+        console.print(f"  office hours: {old.office_hours} -> {new.office_hours}", markup=False)
+    named: dict[date, CalendarDate] = {}
+    for year in sorted({c.day.year for c in changes}):
+        for which in (old_spec, spec):  # the current calendar's name wins
+            if which is not None:
+                named.update({e.day: e for e in calendar_dates(which, year)})
+    for c in changes:
+        state = f"{_state(c.working_before)} -> {_state(c.working_after)}"
+        entry = named.get(c.day)
+        why = f"{entry.source_label}: {entry.name}".rstrip(": ") if entry else ""
+        console.print(
+            f"  {c.day.isoformat()} {c.day:%a}  {state:<17}  {why}".rstrip(),
+            markup=False,
+            highlight=False,
+        )
+
+
+def _state(working: bool) -> str:
+    return "working" if working else "closed"

@@ -8,12 +8,12 @@ so memory stays flat whatever the size of the store.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session
 
 from .clock import GoalRecord
@@ -57,6 +57,20 @@ class Difference:
         }
 
 
+CalendarKey = tuple[str, str | None]  # a calendar, and the fingerprint a goal was computed in
+
+
+@dataclass(frozen=True)
+class Outdated:
+    """A goal computed in another version of its calendar than the current one."""
+
+    claim_id: str
+    goal_id: str
+    calendar: str
+    stored: str | None  # the digest stored with it; None: none was recorded
+    current: str
+
+
 @dataclass
 class Check:
     claims: int = 0
@@ -65,10 +79,27 @@ class Check:
     # Claims with events their goals do not reflect yet (stored, recomputed within seconds
     # by the running service): their stored goals are known to be behind, so not compared.
     pending: int = 0
+    # Goals and claims computed in an older version of their calendar, by calendar and
+    # the fingerprint stored with them: the calendar changed since they were computed.
+    outdated_goals: Counter[CalendarKey] = field(default_factory=Counter)
+    outdated_claims: Counter[CalendarKey] = field(default_factory=Counter)
 
     @property
     def claims_differing(self) -> int:
         return len({d.claim_id for d in self.differences})
+
+    def add(self, part: Check) -> None:
+        self.claims += part.claims
+        self.goals += part.goals
+        self.differences.extend(part.differences)
+        self.pending += part.pending
+        self.outdated_goals.update(part.outdated_goals)
+        self.outdated_claims.update(part.outdated_claims)
+
+    def note_outdated(self, found: list[Outdated]) -> None:
+        self.outdated_goals.update((o.calendar, o.stored) for o in found)
+        claims = {(o.claim_id, o.calendar, o.stored) for o in found}
+        self.outdated_claims.update((calendar, stored) for _claim, calendar, stored in claims)
 
 
 def _record_values(r: GoalRecord) -> tuple[Any, ...]:
@@ -107,9 +138,13 @@ def _claim_chunks(db: Engine, size: int) -> Iterator[list[tuple[Claim, bool]]]:
         after = rows[-1].claim_id
 
 
-def compare(session: Session, sla: SlaEngine, claims: Sequence[Claim]) -> Check:
-    """The stored goals and goal versions of these claims against a fresh computation."""
+def compare(
+    session: Session, sla: SlaEngine, claims: Sequence[Claim]
+) -> tuple[Check, list[Outdated]]:
+    """The stored goals and goal versions of these claims against a fresh computation, and
+    the goals stored with another fingerprint of their calendar than the current one."""
     check = Check(claims=len(claims))
+    outdated: list[Outdated] = []
     ids = [claim.claim_id for claim in claims]
     events = histories(session=session, claim_ids=ids)
     stored_goals: dict[tuple[str, str], dict[str, Any]] = {}
@@ -145,6 +180,17 @@ def compare(session: Session, sla: SlaEngine, claims: Sequence[Claim]) -> Check:
                 for name, value in recomputed.items()
                 if stored[name] != value
             )
+            calendar = sla.fingerprints.get((policy_id or "", final.goal_id))
+            if calendar is not None and stored["calendar_fingerprint"] != calendar.digest:
+                outdated.append(
+                    Outdated(
+                        claim.claim_id,
+                        final.goal_id,
+                        calendar.calendar,
+                        stored["calendar_fingerprint"],
+                        calendar.digest,
+                    )
+                )
             fresh = [
                 (v.valid_from, v.valid_to, *_record_values(v.record))
                 for v in goal_versions
@@ -162,7 +208,19 @@ def compare(session: Session, sla: SlaEngine, claims: Sequence[Claim]) -> Check:
                 )
         for key in sorted(k for k in stored_goals if k[0] == claim.claim_id and k not in expected):
             check.differences.append(Difference(key[0], key[1], "goal", "present", "not a goal"))
-    return check
+    check.note_outdated(outdated)
+    return check, outdated
+
+
+def _restamp(session: Session, outdated: Sequence[Outdated]) -> None:
+    if outdated:
+        g = GOALS.c
+        session.execute(
+            update(GOALS)
+            .where(g.claim_id == bindparam("claim"), g.goal_id == bindparam("goal"))
+            .values(calendar_fingerprint=bindparam("digest")),
+            [{"claim": o.claim_id, "goal": o.goal_id, "digest": o.current} for o in outdated],
+        )
 
 
 def verify(
@@ -178,10 +236,8 @@ def verify(
         claims = [claim for claim, stale in chunk_claims if not stale]
         total.pending += len(chunk_claims) - len(claims)
         with session_scope(db) as session:
-            part = compare(session, sla, claims)
-        total.claims += part.claims
-        total.goals += part.goals
-        total.differences.extend(part.differences)
+            part, _outdated = compare(session, sla, claims)
+        total.add(part)
         progress(len(chunk_claims))
     return total
 
@@ -205,7 +261,7 @@ def recompute(
 
         def one_chunk(session: Session, claims: list[Claim] = claims) -> Check:
             lock_claims(session, (claim.claim_id for claim in claims))  # no batch in between
-            part = compare(session, sla, claims)
+            part, outdated = compare(session, sla, claims)
             changed = {d.claim_id for d in part.differences}
             rematerialise(
                 session=session,
@@ -213,11 +269,10 @@ def recompute(
                 claims=[claim for claim in claims if claim.claim_id in changed],
                 now=now,
             )
+            # The others' values stand; they now say which calendar they were checked in.
+            _restamp(session, [o for o in outdated if o.claim_id not in changed])
             return part
 
-        part = retrying(db, one_chunk)
-        total.claims += part.claims
-        total.goals += part.goals
-        total.differences.extend(part.differences)
+        total.add(retrying(db, one_chunk))
         progress(len(claims))
     return total

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col
 
 from ..auth import Token
+from ..calendar_data import Fingerprint
 from ..clock import GoalRecord, Phase
 from ..engine import Claim
 from ..engine import Engine as SlaEngine
@@ -30,7 +31,7 @@ from ..events import FIELDS, Event, EventError
 from ..recording import EVENTS as EVENTS_TOTAL
 from ..recording import Recorded, account
 from ..timeutil import Instant
-from . import counters, open_counts
+from . import counters, fingerprints, open_counts
 from .bulk import insert_rows, insert_tuples
 from .db import session_scope
 from .locks import lock_claims
@@ -297,6 +298,7 @@ def rematerialise(
     stored = _stored_goals(session, ids)
     increments: Counter[counters.CounterKey] = Counter()
     goal_rows: list[dict[str, object]] = []
+    calendars = sla.fingerprints
     claim_rows: list[dict[str, object]] = []
     version_rows: list[dict[str, object]] = []
     for claim in claims:
@@ -325,6 +327,7 @@ def rematerialise(
                     "policy_id": policy_id,
                     "breach_recorded_at": after.breach_at,
                     "outcome_recorded": after.outcome,
+                    "calendar_fingerprint": _digest(calendars.get((policy_id or "", r.goal_id))),
                 }
             )
             version_rows.extend(
@@ -345,10 +348,15 @@ def rematerialise(
     for part in chunks(ids):
         session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
         session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
+    fingerprints.keep(session=session, fingerprints=filter(None, calendars.values()), now=now)
     insert_rows(session, GOALS, goal_rows)
     insert_rows(session, VERSIONS, version_rows)
     counters.add(session=session, increments=increments)
     open_counts.apply(session, changes.deltas)
+
+
+def _digest(fingerprint: Fingerprint | None) -> str | None:
+    return None if fingerprint is None else fingerprint.digest
 
 
 def _record_columns(claim: Claim, r: GoalRecord) -> dict[str, object]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     false,
@@ -209,6 +210,9 @@ class GoalRow(SQLModel, table=True):
     # What the metrics have counted, kept across recomputations so nothing counts twice.
     breach_recorded_at: Instant | None = _instant(nullable=True)
     outcome_recorded: str | None = Field(default=None, max_length=16)
+    # The digest of the calendar the goal's deadline was computed in (calendar_fingerprints;
+    # NULL for a target of plain hours, or a row written before fingerprints were kept).
+    calendar_fingerprint: str | None = Field(default=None, max_length=16)
 
 
 class GoalVersionRow(SQLModel, table=True):
@@ -249,6 +253,19 @@ class GoalVersionRow(SQLModel, table=True):
     at_risk_at: Instant | None = _instant(nullable=True)
     elapsed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
     target_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class CalendarFingerprintRow(SQLModel, table=True):
+    """A calendar's dates as some goals were computed in them (calendar_data.Fingerprint),
+    kept so `calendar diff` can list the dates a change moved."""
+
+    __tablename__ = "calendar_fingerprints"
+
+    digest: str = Field(primary_key=True, max_length=16)
+    calendar_id: str = Field(max_length=64)
+    holidays_version: str = Field(max_length=32)
+    dates: str = Field(sa_column=Column(Text, nullable=False))  # Fingerprint.to_json()
+    first_used_at: Instant = _instant(nullable=False)
 
 
 class CounterRow(SQLModel, table=True):

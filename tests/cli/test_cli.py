@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from sla_monitor.store.db import head_revision
 
 REPOSITORY = Path(__file__).parent.parent.parent
-
-
-@pytest.fixture
-def run(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
-    """The real command on a fresh database: SQLite, then PostgreSQL (tests/conftest.py)."""
-    env = {**os.environ, "SLA_MONITOR_DATABASE_URL": db_url, "COLUMNS": "200"}
-    env.pop("SLA_MONITOR_CONFIG_DIR", None)
-
-    def invoke(*args: str, stdin: str | None = None, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return subprocess.run(
-            [sys.executable, "-m", "sla_monitor", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**env, **(extra_env or {})},
-            cwd=tmp_path,
-            timeout=120,
-        )
-
-    return invoke
 
 
 def jsonl(*events: dict[str, object]) -> str:

@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def run(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "SLA_MONITOR_DATABASE_URL": db_url, "COLUMNS": "200"}
-    env.pop("SLA_MONITOR_CONFIG_DIR", None)
-
-    def invoke(*args: str, config: Path | None = None):  # type: ignore[no-untyped-def]
-        extra = {"SLA_MONITOR_CONFIG_DIR": str(config)} if config else {}
-        return subprocess.run(
-            [sys.executable, "-m", "sla_monitor", *args],
-            capture_output=True,
-            text=True,
-            env={**env, **extra},
-            cwd=tmp_path,
-            timeout=300,
-        )
-
-    return invoke
 
 
 def decree(tmp_path: Path) -> Path:

@@ -35,7 +35,6 @@ from sla_monitor.calendar import (
     IntervalTime,
     WorkingDays,
     WorkingTime,
-    holidays_of,
     midnights,
     working_dates,
 )
@@ -157,16 +156,6 @@ def test_custom_calendar_deadline_uses_the_overrides(calendars: Calendars) -> No
     # (Without overrides it would be 2026-03-07; if the holiday won, 2026-03-10.)
     wd = calendars.working_time("working_days", "custom", JAKARTA)
     assert_at(due(wd, "2026-03-03T10:00:00+07:00", 3 * DAY), "2026-03-08T00:00:00+07:00")
-
-
-def test_holidays_of_lists_extra_holidays_and_drops_extra_working_days() -> None:
-    # 2026-03-04 is an extra holiday; 2026-03-05 and 2026-03-19 are extra working days, so
-    # they are not holidays; 2026-03-18 (Nyepi cuti bersama) still is.
-    named = holidays_of(SPECS["custom"], 2026)
-    assert date(2026, 3, 4) in named
-    assert date(2026, 3, 18) in named
-    assert date(2026, 3, 5) not in named
-    assert date(2026, 3, 19) not in named
 
 
 # --- working days ------------------------------------------------------------------------
