@@ -297,11 +297,8 @@ def print_calendar(
     console.print(f"Calendar {spec.id!r} {year}: working weekdays {days}; {data}", markup=False)
     width = max((len(e.source_label) for e in entries), default=0)
     for e in entries:
-        name = e.name
-        if e.source == "extra_working_day" and name:
-            name = f"instead of: {name}"
         console.print(
-            f"{e.day.isoformat()} {e.day:%a}  {e.source_label:<{width}}  {name}".rstrip(),
+            f"{e.day.isoformat()} {e.day:%a}  {e.source_label:<{width}}  {_name(e)}".rstrip(),
             highlight=False,
             markup=False,
         )
@@ -336,12 +333,18 @@ def print_calendar_diff(
     for c in changes:
         state = f"{_state(c.working_before)} -> {_state(c.working_after)}"
         entry = named.get(c.day)
-        why = f"{entry.source_label}: {entry.name}".rstrip(": ") if entry else ""
+        why = f"{entry.source_label}  {_name(entry)}" if entry else ""
         console.print(
             f"  {c.day.isoformat()} {c.day:%a}  {state:<17}  {why}".rstrip(),
             markup=False,
             highlight=False,
         )
+
+
+def _name(entry: CalendarDate) -> str:
+    if entry.source == "extra_working_day" and entry.name:
+        return f"instead of: {entry.name}"
+    return entry.name
 
 
 def _state(working: bool) -> str:

@@ -31,7 +31,7 @@ def configuration(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> 
 def no_cuti_bersama(tmp_path: Path, *, reviewed: str = "") -> Path:
     lines = [(DEFAULT_CATEGORIES, 'categories = ["public"]')]
     if reviewed:
-        lines.append(("extra_holidays = []", f"extra_holidays = []\ndecree_years = {reviewed}"))
+        lines.append(("decree_years = []", f"decree_years = {reviewed}"))
     return configuration(tmp_path, f"no-cuti-bersama{reviewed}", *lines)
 
 
