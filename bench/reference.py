@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from sla_monitor.config import CalendarSpec
-from sla_monitor.events import FIELDS
+from sla_monitor.domain.events import FIELDS
+from sla_monitor.domain.policy import CalendarSpec
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_WALK = 3660  # days: no target in the configuration is longer than ten years

@@ -43,17 +43,18 @@ from sqlalchemy import Engine as DbEngine
 from sqlalchemy import create_engine, delete, insert, select, text, update
 from sqlalchemy.engine import make_url
 
-from sla_monitor.calendar import DAY_UNITS
-from sla_monitor.clock import ClockEvent, record, trace
-from sla_monitor.config import Goal, SlaConfig, load_config
-from sla_monitor.engine import Claim
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.evaluation import EVALUATOR, LEASE, OPEN_COUNTS, evaluate
+from sla_monitor.config import load_config
+from sla_monitor.domain.calendar import DAY_UNITS
+from sla_monitor.domain.goals import ClockEvent, record, trace
+from sla_monitor.domain.policy import Goal, SlaConfig
+from sla_monitor.domain.timer import Claim
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.services.evaluate import EVALUATOR, LEASE, OPEN_COUNTS, evaluate
+from sla_monitor.services.views import daily_report, default_report_as_of
 from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims
 from sla_monitor.store.tables import GoalRow
-from sla_monitor.timeutil import parse_rfc3339
-from sla_monitor.views import daily_report, default_report_as_of
 
 from . import reference, workload
 from .processes import BenchError, run_measured, sla_env, start_serve

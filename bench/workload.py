@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sla_monitor.calendar import working_dates
-from sla_monitor.config import SlaConfig
+from sla_monitor.domain.calendar import working_dates
+from sla_monitor.domain.policy import SlaConfig
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SOURCE_CONFIG = REPOSITORY / "config"
@@ -631,7 +631,7 @@ def claims_for_events(count: int) -> int:
 
 
 FILL_METHOD = (
-    "`sla_monitor.importer.import_lines` (`parse_events`, `ingest` in batches "
+    "`sla_monitor.services.import_files.import_lines` (`parse_events`, `ingest` in batches "
     "of 20,000, then `materialise_stale`): the `sla-monitor import` path without JSON text"
 )
 
@@ -673,7 +673,7 @@ def fill_store(
     `now` is the instant the store believes it is (default: the workload's end), so the
     same workload always gives the same stored rows.
     """
-    from sla_monitor.importer import SourceLine, default_parse_workers, import_lines
+    from sla_monitor.services.import_files import SourceLine, default_parse_workers, import_lines
 
     stats = Stats()
     moment = now if now is not None else end_instant(workload.end)

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .auth import Token, load_token_file, tokens_from_env
+from sla_monitor.auth import Token, load_token_file, tokens_from_env
 
 PACKAGE_DEFAULTS = Path(__file__).parent / "defaults"
 REPOSITORY_CONFIG = Path(__file__).parent.parent / "config"

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from sla_monitor.config import SlaConfig, load_config
-from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.config import load_config
+from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.domain.timer import Engine as SlaEngine
 from sla_monitor.store.db import make_engine, upgrade
 
 REPOSITORY = Path(__file__).parent.parent

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from .bulk import add_to_values
-from .tables import CounterRow
+from sla_monitor.store.bulk import add_to_values
+from sla_monitor.store.tables import CounterRow
 
 COUNTERS = SQLModel.metadata.tables[CounterRow.__tablename__]
 CounterKey = tuple[str, str, str, str, str]  # name, channel, goal, branch, detail

@@ -9,9 +9,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-from ..calendar_data import HOLIDAYS_VERSION, Fingerprint
-from ..timeutil import Instant
-from .tables import CalendarFingerprintRow, GoalRow
+from sla_monitor.domain.calendar_data import HOLIDAYS_VERSION, Fingerprint
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.tables import CalendarFingerprintRow, GoalRow
 
 FINGERPRINTS, GOALS = (
     SQLModel.metadata.tables[t.__tablename__] for t in (CalendarFingerprintRow, GoalRow)

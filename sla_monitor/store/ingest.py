@@ -22,21 +22,21 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col
 
-from ..auth import Token
-from ..calendar_data import Fingerprint
-from ..clock import GoalRecord, Phase
-from ..engine import Claim
-from ..engine import Engine as SlaEngine
-from ..events import FIELDS, Event, EventError
-from ..recording import EVENTS as EVENTS_TOTAL
-from ..recording import Recorded, account
-from ..timeutil import Instant
-from . import counters, fingerprints, open_counts
-from .bulk import insert_rows, insert_tuples
-from .db import session_scope
-from .locks import lock_claims
-from .queries import RECORD_COLUMNS, histories, stored_record
-from .tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
+from sla_monitor.auth import Token
+from sla_monitor.domain.calendar_data import Fingerprint
+from sla_monitor.domain.events import FIELDS, Event, EventError
+from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.recording import EVENTS as EVENTS_TOTAL
+from sla_monitor.domain.recording import Recorded, account
+from sla_monitor.domain.timer import Claim
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store import counters, fingerprints, open_counts
+from sla_monitor.store.bulk import insert_rows, insert_tuples
+from sla_monitor.store.db import session_scope
+from sla_monitor.store.locks import lock_claims
+from sla_monitor.store.queries import RECORD_COLUMNS, histories, stored_record
+from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 
 # Core tables: executemany without the ORM's per-row bookkeeping, and reads of plain columns
 # on the session's connection, past the ORM's result processing (about a fifth of a read's time).

@@ -14,9 +14,9 @@ from sqlalchemy import CursorResult, Engine, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from ..timeutil import Instant
-from .db import session_scope
-from .tables import EvaluatorRow
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.db import session_scope
+from sla_monitor.store.tables import EvaluatorRow
 
 EVALUATOR = SQLModel.metadata.tables[EvaluatorRow.__tablename__]
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlmodel import Session, SQLModel
 
-from ..clock import GoalRecord, Phase, Status
-from ..timeutil import Instant
-from .bulk import add_to_values
-from .tables import OPEN_PHASES, RUNNING_PHASE, EvaluatorRow, GoalRow, OpenCountRow
+from sla_monitor.domain.goals import GoalRecord, Phase, Status
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.bulk import add_to_values
+from sla_monitor.store.tables import OPEN_PHASES, RUNNING_PHASE, EvaluatorRow, GoalRow, OpenCountRow
 
 GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
 OPEN_COUNTS = SQLModel.metadata.tables[OpenCountRow.__tablename__]

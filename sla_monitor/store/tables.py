@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
 
-from ..timeutil import Instant, from_datetime, micros_of
+from sla_monitor.domain.timeutil import Instant, from_datetime, micros_of
 
 NAIVE_EPOCH = datetime(1970, 1, 1)
 # Goals whose clock runs or is paused; literal SQL, so a partial index on it can be chosen.

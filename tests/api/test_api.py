@@ -12,16 +12,16 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from sla_monitor import metrics
-from sla_monitor.api.app import create_app
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.evaluation import evaluate
-from sla_monitor.events import parse_events
-from sla_monitor.monitor import Monitor
+from sla_monitor.domain.events import parse_events
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.entrypoints.api.app import create_app
+from sla_monitor.entrypoints.scheduler import Monitor
+from sla_monitor.observability import metrics
+from sla_monitor.services.evaluate import evaluate
 from sla_monitor.store.db import make_engine, session_scope
 from sla_monitor.store.ingest import ingest, materialise_stale
 from sla_monitor.store.tables import ClaimRow, GoalRow
-from sla_monitor.timeutil import parse_rfc3339
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
 TOKEN = "s3cret-token"
@@ -320,7 +320,7 @@ def test_a_write_conflict_that_outlasts_the_retries_is_503_not_500(
 ) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    import sla_monitor.api.app as app_module
+    import sla_monitor.entrypoints.api.app as app_module
 
     def conflicting(**_: Any) -> None:
         raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: events.event_id"))
@@ -352,7 +352,7 @@ def test_the_leader_recomputes_stored_claims_between_evaluations(
     """Events are acknowledged once stored; the leading replica recomputes their claims' goals
     at once when its own API stored them, and within its poll when another replica did; both
     long before the next evaluation (every 30 s here)."""
-    import sla_monitor.monitor as monitor_module
+    import sla_monitor.entrypoints.scheduler as monitor_module
 
     monkeypatch.setattr(monitor_module, "MATERIALISE_POLL", 3600.0 if woken else 0.05)
     test_client, monitor = make_client(db, sla, clock, run_scheduler=True)

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from sla_monitor.api.app import create_app
 from sla_monitor.auth import Token, TokenError, digest, load_token_file, tokens_from_env
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.logs import JsonFormatter, configure
-from sla_monitor.monitor import Monitor
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.entrypoints.api.app import create_app
+from sla_monitor.entrypoints.scheduler import Monitor
+from sla_monitor.observability.logs import JsonFormatter, configure
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.ingest import EVENTS
 
@@ -201,7 +201,9 @@ def test_logs_carry_request_ids_and_never_tokens_or_event_content(
     for secret in (WRITER, OLD_WRITER, "wrong-token-0123456789", nik, "2026-11-20T00:00:00Z"):
         assert secret not in text
     requests = [
-        json.loads(line) for line in lines if json.loads(line)["logger"] == "sla_monitor.api"
+        json.loads(line)
+        for line in lines
+        if json.loads(line)["logger"] == "sla_monitor.entrypoints.api"
     ]
     access = [r for r in requests if "status" in r]
     assert [r["status"] for r in access] == [200, 200, 200, 401]

@@ -19,10 +19,11 @@ import pytest
 
 from bench import workload
 from bench.reference import DayByDay
-from sla_monitor.calendar import Calendars
-from sla_monitor.config import CalendarSpec, HolidaySource, SlaConfig, load_config
-from sla_monitor.events import Event, parse_events
-from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.config import load_config
+from sla_monitor.domain.calendar import Calendars
+from sla_monitor.domain.events import Event, parse_events
+from sla_monitor.domain.policy import CalendarSpec, HolidaySource, SlaConfig
+from sla_monitor.domain.timeutil import parse_rfc3339
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sla_monitor.calendar_data import HOLIDAYS_VERSION
+from sla_monitor.domain.calendar_data import HOLIDAYS_VERSION
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEFAULT_CATEGORIES = 'categories = ["public", "government"]'

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.events import Event, EventError, parse_events
+from sla_monitor.domain.events import Event, EventError, parse_events
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.store.ingest import IngestResult, ingest, materialise_stale
-from sla_monitor.timeutil import parse_rfc3339
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
 

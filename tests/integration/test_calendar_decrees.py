@@ -14,13 +14,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from sla_monitor.calendar_data import HOLIDAYS_VERSION
-from sla_monitor.config import HolidaySource, SlaConfig
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.evaluation import Snapshot
-from sla_monitor.metrics import Exposition
-from sla_monitor.monitor import Monitor
-from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.domain.calendar_data import HOLIDAYS_VERSION
+from sla_monitor.domain.policy import HolidaySource, SlaConfig
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.entrypoints.scheduler import Monitor
+from sla_monitor.observability.metrics import Exposition
+from sla_monitor.services.evaluate import Snapshot
 
 from .helpers import NOW
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.evaluation import LEASE, evaluate, load_snapshot
-from sla_monitor.monitor import Monitor
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.entrypoints.scheduler import Monitor
+from sla_monitor.services.evaluate import LEASE, evaluate, load_snapshot
 from sla_monitor.store import lease
-from sla_monitor.timeutil import parse_rfc3339
 
 from .helpers import ev, store, submitted
 
@@ -184,8 +184,8 @@ def _statuses_at(db: Engine, now: int) -> tuple[dict[tuple[str, str, str, str], 
     at-risk and due instant."""
     from sqlalchemy import select
 
-    from sla_monitor.clock import Phase
-    from sla_monitor.evaluation import GOALS
+    from sla_monitor.domain.goals import Phase
+    from sla_monitor.services.evaluate import GOALS
     from sla_monitor.store.db import session_scope
     from sla_monitor.store.queries import RECORD_COLUMNS, stored_record
 
@@ -246,7 +246,7 @@ def test_kept_counts_follow_time_and_late_events(db: Engine, sla: SlaEngine) -> 
 def test_a_recount_finds_and_repairs_drifted_counts(db: Engine, sla: SlaEngine) -> None:
     from sqlalchemy import update
 
-    from sla_monitor.evaluation import OPEN_COUNTS
+    from sla_monitor.services.evaluate import OPEN_COUNTS
 
     store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED))
     evaluate(db=db, now=AT_RISK - 1)
@@ -269,7 +269,7 @@ def test_an_evaluation_earlier_than_the_counts_counts_in_full(db: Engine, sla: S
 
 
 def _stamp(instant: float) -> str:
-    from sla_monitor.timeutil import format_rfc3339
+    from sla_monitor.domain.timeutil import format_rfc3339
 
     return format_rfc3339(int(instant))
 

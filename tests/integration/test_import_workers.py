@@ -13,9 +13,9 @@ import pickle
 
 from sqlalchemy import Engine, text
 
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.events import Event, EventError
-from sla_monitor.importer import ImportResult, SourceLine, import_lines, read_jsonl
+from sla_monitor.domain.events import Event, EventError
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.services.import_files import ImportResult, SourceLine, import_lines, read_jsonl
 
 from .helpers import NOW
 

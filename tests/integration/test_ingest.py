@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from sla_monitor.clock import Phase, Status
-from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.domain.goals import Phase, Status
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import format_rfc3339, parse_rfc3339
+from sla_monitor.services.views import ClaimDetail, WaitingClaim, claim_detail, goal_record
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.queries import waiting_events
 from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow
-from sla_monitor.timeutil import format_rfc3339, parse_rfc3339
-from sla_monitor.views import ClaimDetail, WaitingClaim, claim_detail, goal_record
 
 from .helpers import NOW, ev, put, store, submitted
 
@@ -191,8 +191,8 @@ def test_an_event_no_goal_reacts_to_is_stored_without_recomputing_its_claim(
 ) -> None:
     """`verified` is in no goal's start, pause, resume, reset, stop or cancel: it cannot change
     a goal, so its claim is not marked for recomputation, and the goals still equal a replay."""
+    from sla_monitor.services.verify import verify
     from sla_monitor.store.ingest import materialise_stale
-    from sla_monitor.verify import verify
 
     assert sla.config.goal_event_types == {
         "documents_completed",
@@ -266,7 +266,7 @@ def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
 def test_verify_counts_stale_claims_as_pending_and_compares_the_rest(
     db: Engine, sla: SlaEngine
 ) -> None:
-    from sla_monitor.verify import verify
+    from sla_monitor.services.verify import verify
 
     store(db, sla, submitted("E1", "DONE", MON))  # stored and recomputed
     waiting = [submitted("E2", "WAITING", MON)]

@@ -6,8 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.store import tables  # noqa: F401
+from sla_monitor.domain.timer import Engine as SlaEngine
 from sla_monitor.store.db import (
     SchemaError,
     current_revision,
@@ -45,7 +44,7 @@ def test_an_empty_database_is_refused_with_the_command_to_run(db_url: str) -> No
 
 def test_upgrading_a_database_with_claims_keeps_them(db_url: str) -> None:
     from sla_monitor.config import load_config
-    from sla_monitor.engine import Engine as SlaEngine
+    from sla_monitor.domain.timer import Engine as SlaEngine
     from sla_monitor.store.db import session_scope
     from sla_monitor.store.queries import claim_count
 

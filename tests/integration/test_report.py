@@ -14,11 +14,11 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.render import report_csv, report_json
+from sla_monitor.services.views import daily_report, default_report_as_of
 from sla_monitor.store.db import session_scope
-from sla_monitor.timeutil import parse_rfc3339
-from sla_monitor.views import daily_report, default_report_as_of
 
 from .helpers import ev, store, submitted
 

@@ -9,16 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from sla_monitor.demo import demo_events
-from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.domain.report import GoalFact, build_report
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import format_rfc3339, local_date, parse_rfc3339
 from sla_monitor.render import report_json
-from sla_monitor.report import GoalFact, build_report
+from sla_monitor.services.demo import demo_events
+from sla_monitor.services.views import daily_report, report_window, summary_rows
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.ingest import claim_of, materialise_stale
 from sla_monitor.store.queries import histories
 from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
-from sla_monitor.timeutil import format_rfc3339, local_date, parse_rfc3339
-from sla_monitor.views import daily_report, report_window, summary_rows
 
 from .helpers import ev, put, store, submitted
 

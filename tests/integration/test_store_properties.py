@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from sla_monitor.engine import Engine as SlaEngine
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import format_rfc3339, parse_rfc3339
+from sla_monitor.services.views import ClaimDetail, claim_detail
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.tables import GoalRow
-from sla_monitor.timeutil import format_rfc3339, parse_rfc3339
-from sla_monitor.views import ClaimDetail, claim_detail
 
 from .helpers import NOW, ev, store, submitted
 

@@ -41,12 +41,12 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.events import parse_events
+from sla_monitor.domain.events import parse_events
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.services.verify import verify
 from sla_monitor.store.db import make_engine, upgrade
 from sla_monitor.store.ingest import ingest, materialise_stale
-from sla_monitor.timeutil import parse_rfc3339
-from sla_monitor.verify import verify
 from tests.conftest import REPOSITORY
 from tests.reliability.private_postgres import PrivatePostgres, find_bindir
 from tests.reliability.workload import (

@@ -28,7 +28,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
-from sla_monitor.events import FIELDS
+from sla_monitor.domain.events import FIELDS
 from tests.support.processes import serve_env
 
 TOKEN = "test-writer-token-0123456789abcdef"  # 32+ characters, as the service requires

@@ -37,10 +37,8 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from sla_monitor.api.app import create_app
-from sla_monitor.config import EVENT_TYPES, load_config
-from sla_monitor.engine import Engine as SlaEngine
-from sla_monitor.events import (
+from sla_monitor.config import load_config
+from sla_monitor.domain.events import (
     EARLIEST,
     FIELDS,
     MAX_AMOUNT,
@@ -51,9 +49,12 @@ from sla_monitor.events import (
     load_json,
     parse_event,
 )
-from sla_monitor.monitor import Monitor
+from sla_monitor.domain.policy import EVENT_TYPES
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import MICROS, format_rfc3339, parse_rfc3339
+from sla_monitor.entrypoints.api.app import create_app
+from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.store.tables import ClaimRow, EventRow
-from sla_monitor.timeutil import MICROS, format_rfc3339, parse_rfc3339
 
 CONFIG = load_config(Path(__file__).parents[2] / "config")
 CHANNELS = CONFIG.channels

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla_monitor.calendar import (
+from sla_monitor.domain.calendar import (
     DAY_UNITS,
     FIRST_YEAR,
     LAST_YEAR,
@@ -38,8 +38,8 @@ from sla_monitor.calendar import (
     midnights,
     working_dates,
 )
-from sla_monitor.config import CalendarSpec, HolidaySource
-from sla_monitor.timeutil import next_midnight, start_of_day
+from sla_monitor.domain.policy import CalendarSpec, HolidaySource
+from sla_monitor.domain.timeutil import next_midnight, start_of_day
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JAKARTA = ZoneInfo("Asia/Jakarta")

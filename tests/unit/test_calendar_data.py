@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sla_monitor.calendar import Calendars
-from sla_monitor.calendar_data import (
+from sla_monitor.config import ConfigError, load_config, parse_sla
+from sla_monitor.domain.calendar import Calendars
+from sla_monitor.domain.calendar_data import (
     HOLIDAYS_VERSION,
     calendar_dates,
     calendar_notes,
@@ -22,8 +23,8 @@ from sla_monitor.calendar_data import (
     decree_statuses,
     local_years,
 )
-from sla_monitor.config import CalendarSpec, ConfigError, HolidaySource, load_config, parse_sla
-from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.domain.policy import CalendarSpec, HolidaySource
+from sla_monitor.domain.timeutil import parse_rfc3339
 
 CONFIG = Path(__file__).parent.parent.parent / "config"
 MON_FRI = frozenset(range(5))

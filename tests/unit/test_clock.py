@@ -22,9 +22,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla_monitor.calendar import Calendars
-from sla_monitor.clock import ClockEvent, GoalState, Status, event_order, record, state_at, trace
-from sla_monitor.config import (
+from sla_monitor.domain.calendar import Calendars
+from sla_monitor.domain.goals import (
+    ClockEvent,
+    GoalState,
+    Status,
+    event_order,
+    record,
+    state_at,
+    trace,
+)
+from sla_monitor.domain.policy import (
     Branch,
     CalendarSpec,
     Goal,
@@ -33,8 +41,8 @@ from sla_monitor.config import (
     SlaConfig,
     parse_target,
 )
-from sla_monitor.engine import Claim, Engine
-from sla_monitor.timeutil import format_rfc3339
+from sla_monitor.domain.timer import Claim, Engine
+from sla_monitor.domain.timeutil import format_rfc3339
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JAKARTA = "Asia/Jakarta"

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla_monitor.calendar import Calendars
-from sla_monitor.clock import (
+from sla_monitor.domain.calendar import Calendars
+from sla_monitor.domain.goals import (
     ClockEvent,
     Phase,
     Status,
@@ -21,7 +21,7 @@ from sla_monitor.clock import (
     state_at,
     trace,
 )
-from sla_monitor.config import (
+from sla_monitor.domain.policy import (
     Branch,
     CalendarSpec,
     Goal,
@@ -30,8 +30,8 @@ from sla_monitor.config import (
     SlaConfig,
     parse_target,
 )
-from sla_monitor.engine import Claim, Engine
-from sla_monitor.timeutil import parse_rfc3339
+from sla_monitor.domain.timer import Claim, Engine
+from sla_monitor.domain.timeutil import parse_rfc3339
 
 BASE = parse_rfc3339("2026-03-09T00:00:00+07:00")
 HOUR = 3_600_000_000

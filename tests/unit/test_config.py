@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from sla_monitor.config import ConfigError, load_config, parse_branches, parse_sla, parse_target
+from sla_monitor.config import ConfigError, load_config, parse_branches, parse_sla
+from sla_monitor.domain.policy import parse_target
 from sla_monitor.settings import PACKAGE_DEFAULTS, REPOSITORY_CONFIG, Settings
 
 CONFIG = Path(__file__).parent.parent.parent / "config"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sla_monitor.events import Event, EventError, parse_event
-from sla_monitor.timeutil import TimestampError, parse_as_of, parse_rfc3339
+from sla_monitor.domain.events import Event, EventError, parse_event
+from sla_monitor.domain.timeutil import TimestampError, parse_as_of, parse_rfc3339
 
 NOW = parse_rfc3339("2026-11-22T10:00:00+07:00")
 CHANNELS = ("online", "offline", "collective")
@@ -149,7 +149,7 @@ def _datetime_reference(text: str) -> int | str:
     import re
     from datetime import UTC, datetime, timedelta
 
-    from sla_monitor.timeutil import from_datetime
+    from sla_monitor.domain.timeutil import from_datetime
 
     match = re.fullmatch(
         r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"

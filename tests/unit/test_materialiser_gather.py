@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from sla_monitor.monitor import gather
+from sla_monitor.entrypoints.scheduler import gather
 
 
 class ScriptedPosts(threading.Event):

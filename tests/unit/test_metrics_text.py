@@ -13,10 +13,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
-from sla_monitor.config import Branch, SlaConfig, load_config
-from sla_monitor.evaluation import Snapshot
-from sla_monitor.metrics import Family, Series, SnapshotSeries, TextFormat
-from sla_monitor.recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
+from sla_monitor.config import load_config
+from sla_monitor.domain.policy import Branch, SlaConfig
+from sla_monitor.domain.recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
+from sla_monitor.observability.metrics import Family, Series, SnapshotSeries, TextFormat
+from sla_monitor.services.evaluate import Snapshot
 
 CONFIG = Path(__file__).parent.parent.parent / "config"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sla_monitor.clock import GoalRecord, Phase
+from sla_monitor.domain.goals import GoalRecord, Phase
 from sla_monitor.store.open_counts import status_at
 
 AT_RISK, DUE = 1_000, 2_000

@@ -20,10 +20,10 @@ from typing import IO
 
 from sqlalchemy import Engine
 
-from .engine import Engine as SlaEngine
-from .events import Event, EventError, load_json, parse_events
-from .store.ingest import IngestResult, ingest, materialise_stale
-from .timeutil import Instant
+from sla_monitor.domain.events import Event, EventError, load_json, parse_events
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.ingest import IngestResult, ingest, materialise_stale
 
 BATCH = 1000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import EVENT_TYPES
+from sla_monitor.domain.policy import EVENT_TYPES
 
 BATCH_LIMIT = 1000
 

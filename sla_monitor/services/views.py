@@ -7,20 +7,20 @@ from datetime import date, time, timedelta
 
 from sqlmodel import Session
 
-from .clock import GoalRecord, Phase
-from .engine import Claim, ClaimView, Engine
-from .events import Event
-from .report import GoalFact, Report, build_report
-from .store.ingest import claim_of, row_to_event
-from .store.queries import (
+from sla_monitor.domain.events import Event
+from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.report import GoalFact, Report, build_report
+from sla_monitor.domain.timer import Claim, ClaimView, Engine
+from sla_monitor.domain.timeutil import Instant, local_instant
+from sla_monitor.store.ingest import claim_of, row_to_event
+from sla_monitor.store.queries import (
     claim_events,
     get_claim,
     histories,
     open_status_counts,
     window_goals,
 )
-from .store.tables import GoalRow
-from .timeutil import Instant, local_instant
+from sla_monitor.store.tables import GoalRow
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,20 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .. import __version__
-from ..auth import Authenticator, Token, digest
-from ..events import is_plain_text, load_json, parse_events
-from ..logs import REQUEST_ID, install_request_ids, request_id_from
-from ..metrics import Exposition
-from ..monitor import Monitor
-from ..render import claim_json
-from ..store.db import session_scope
-from ..store.ingest import ingest
-from ..timeutil import TimestampError, parse_as_of
-from ..views import ClaimDetail, WaitingClaim, claim_detail
-from .schema import BATCH_LIMIT, REQUEST_BODY
+from sla_monitor import __version__
+from sla_monitor.auth import Authenticator, Token, digest
+from sla_monitor.domain.events import is_plain_text, load_json, parse_events
+from sla_monitor.domain.timeutil import TimestampError, parse_as_of
+from sla_monitor.entrypoints.api.schema import BATCH_LIMIT, REQUEST_BODY
+from sla_monitor.entrypoints.scheduler import Monitor
+from sla_monitor.observability.logs import REQUEST_ID, install_request_ids, request_id_from
+from sla_monitor.observability.metrics import Exposition
+from sla_monitor.render import claim_json
+from sla_monitor.services.views import ClaimDetail, WaitingClaim, claim_detail
+from sla_monitor.store.db import session_scope
+from sla_monitor.store.ingest import ingest
 
-log = logging.getLogger("sla_monitor.api")
+log = logging.getLogger("sla_monitor.entrypoints.api")
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 # Still conflicting with concurrent writers after the store's retries: nothing was stored.
 BUSY = (IntegrityError,)

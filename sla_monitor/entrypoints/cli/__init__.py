@@ -30,40 +30,20 @@ from rich.progress import (
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from . import logs, render
-from .auth import MIN_SECRET_LENGTH, TokenError, digest
-from .calendar import Calendars
-from .calendar_data import (
+from sla_monitor import render
+from sla_monitor.auth import MIN_SECRET_LENGTH, TokenError, digest
+from sla_monitor.config import ConfigError, load_config
+from sla_monitor.domain.calendar import Calendars
+from sla_monitor.domain.calendar_data import (
     HOLIDAYS_VERSION,
     Fingerprint,
     calendar_dates,
     changed_dates,
     decree_status,
 )
-from .config import FIRST_YEAR, LAST_YEAR, CalendarSpec, ConfigError, SlaConfig, load_config
-from .demo import DEFAULT_MONTH, demo_events
-from .engine import Engine
-from .importer import (
-    SourceLine,
-    default_parse_workers,
-    detect_format,
-    import_lines,
-    read_csv,
-    read_jsonl,
-)
-from .settings import Settings
-from .store.db import (
-    SchemaError,
-    current_revision,
-    make_engine,
-    require_schema,
-    session_scope,
-    upgrade,
-)
-from .store.fingerprints import stored as stored_fingerprints
-from .store.ingest import materialise_stale
-from .store.queries import claim_count, waiting_events
-from .timeutil import (
+from sla_monitor.domain.policy import FIRST_YEAR, LAST_YEAR, CalendarSpec, SlaConfig
+from sla_monitor.domain.timer import Engine
+from sla_monitor.domain.timeutil import (
     MICROS,
     Instant,
     TimestampError,
@@ -71,8 +51,36 @@ from .timeutil import (
     from_datetime,
     parse_as_of,
 )
-from .verify import Check, recompute, verify
-from .views import ClaimDetail, WaitingClaim, claim_detail, daily_report, default_report_as_of
+from sla_monitor.observability import logs
+from sla_monitor.services.demo import DEFAULT_MONTH, demo_events
+from sla_monitor.services.import_files import (
+    SourceLine,
+    default_parse_workers,
+    detect_format,
+    import_lines,
+    read_csv,
+    read_jsonl,
+)
+from sla_monitor.services.verify import Check, recompute, verify
+from sla_monitor.services.views import (
+    ClaimDetail,
+    WaitingClaim,
+    claim_detail,
+    daily_report,
+    default_report_as_of,
+)
+from sla_monitor.settings import Settings
+from sla_monitor.store.db import (
+    SchemaError,
+    current_revision,
+    make_engine,
+    require_schema,
+    session_scope,
+    upgrade,
+)
+from sla_monitor.store.fingerprints import stored as stored_fingerprints
+from sla_monitor.store.ingest import materialise_stale
+from sla_monitor.store.queries import claim_count, waiting_events
 
 app = typer.Typer(
     help="Times JHT claims against their SLA.", no_args_is_help=True, add_completion=False
@@ -793,8 +801,8 @@ def serve_command(
     """Run the HTTP API, the periodic evaluation and /metrics."""
     import uvicorn
 
-    from .api.app import create_app
-    from .monitor import Monitor
+    from sla_monitor.entrypoints.api.app import create_app
+    from sla_monitor.entrypoints.scheduler import Monitor
 
     context: Context = ctx.obj
     settings = context.settings
@@ -874,8 +882,8 @@ class _DemoFeeder:
         self.thread.join(timeout=10)
 
     def run(self) -> None:
-        from .demo import LiveFeed
-        from .store.queries import claim_count
+        from sla_monitor.services.demo import LiveFeed
+        from sla_monitor.store.queries import claim_count
 
         def feed(raws: list[dict[str, object]]) -> None:
             lines = iter([SourceLine(i + 1, raw=r) for i, r in enumerate(raws)])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clock import GoalRecord, Phase
-from .timeutil import Instant
+from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.timeutil import Instant
 
 CLOSED, BREACHES, RECLASSIFIED, EVENTS = "closed", "breaches", "reclassified", "events"
 

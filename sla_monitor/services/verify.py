@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session
 
-from .clock import GoalRecord
-from .engine import Claim
-from .engine import Engine as SlaEngine
-from .store.db import session_scope
-from .store.ingest import (
+from sla_monitor.domain.goals import GoalRecord
+from sla_monitor.domain.timer import Claim
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import Instant, format_rfc3339
+from sla_monitor.store.db import session_scope
+from sla_monitor.store.ingest import (
     CLAIMS,
     COUNTED_PHASES,
     GOALS,
@@ -29,9 +30,8 @@ from .store.ingest import (
     rematerialise,
     retrying,
 )
-from .store.locks import lock_claims
-from .store.queries import RECORD_COLUMNS, histories
-from .timeutil import Instant, format_rfc3339
+from sla_monitor.store.locks import lock_claims
+from sla_monitor.store.queries import RECORD_COLUMNS, histories
 
 GOAL_FIELDS = ("policy_id", *RECORD_COLUMNS[1:])  # goal_id is the key
 VERSION_FIELDS = ("valid_from", "valid_to", *RECORD_COLUMNS[1:])

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .calendar_data import (
+from sla_monitor.domain.calendar_data import (
     HOLIDAYS_VERSION,
     CalendarDate,
     DateChange,
@@ -21,10 +21,10 @@ from .calendar_data import (
     decree_statuses,
     local_years,
 )
-from .config import CalendarSpec, SlaConfig
-from .report import Report
-from .timeutil import format_rfc3339, local_date, seconds
-from .views import ClaimDetail
+from sla_monitor.domain.policy import CalendarSpec, SlaConfig
+from sla_monitor.domain.report import Report
+from sla_monitor.domain.timeutil import format_rfc3339, local_date, seconds
+from sla_monitor.services.views import ClaimDetail
 
 BREACH_COLUMNS = (
     "claim_id",

@@ -12,9 +12,9 @@ from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from .calendar import working_dates
-from .config import Branch, SlaConfig
-from .timeutil import Instant, format_rfc3339, from_datetime
+from sla_monitor.domain.calendar import working_dates
+from sla_monitor.domain.policy import Branch, SlaConfig
+from sla_monitor.domain.timeutil import Instant, format_rfc3339, from_datetime
 
 DEFAULT_MONTH = date(2026, 3, 1)  # includes Nyepi, Idul Fitri and their cuti bersama
 CHANNEL_WEIGHTS = {"online": 0.62, "offline": 0.35, "collective": 0.03}

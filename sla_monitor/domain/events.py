@@ -12,8 +12,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .config import EVENT_TYPES
-from .timeutil import MICROS, Instant, TimestampError, format_rfc3339, parse_rfc3339
+from sla_monitor.domain.policy import EVENT_TYPES
+from sla_monitor.domain.timeutil import (
+    MICROS,
+    Instant,
+    TimestampError,
+    format_rfc3339,
+    parse_rfc3339,
+)
 
 MAX_FUTURE = 5 * 60 * MICROS
 MAX_AMOUNT = 10**15

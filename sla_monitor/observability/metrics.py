@@ -30,11 +30,11 @@ from prometheus_client import (
 )
 from prometheus_client.utils import floatToGoString
 
-from .calendar_data import decree_statuses
-from .config import SlaConfig
-from .evaluation import Snapshot
-from .recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
-from .timeutil import MICROS, local_date, local_instant
+from sla_monitor.domain.calendar_data import decree_statuses
+from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.domain.recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
+from sla_monitor.domain.timeutil import MICROS, local_date, local_instant
+from sla_monitor.services.evaluate import Snapshot
 
 OPEN_STATUSES = ("on_track", "at_risk", "paused", "breached")
 OUTCOMES = ("met", "breached", "cancelled")  # what a recorded outcome can be reclassified between

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from .config import FIRST_YEAR, LAST_YEAR, CalendarSpec, SlaConfig
-from .timeutil import Instant, local_date
+from sla_monitor.domain.policy import FIRST_YEAR, LAST_YEAR, CalendarSpec, SlaConfig
+from sla_monitor.domain.timeutil import Instant, local_date
 
 HOLIDAYS_VERSION = version("holidays")  # the release whose decrees the calendars know
 # The category of the `holidays` data that holds the cuti bersama of each year's SKB.

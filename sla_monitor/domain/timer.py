@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from .calendar import Calendars, WorkingTime
-from .calendar_data import Fingerprint
-from .clock import (
+from sla_monitor.domain.calendar import Calendars, WorkingTime
+from sla_monitor.domain.calendar_data import Fingerprint
+from sla_monitor.domain.goals import (
     NOT_STARTED,
     ClockEvent,
     GoalRecord,
@@ -20,8 +20,8 @@ from .clock import (
     state_at,
     trace,
 )
-from .config import Goal, Policy, SlaConfig
-from .timeutil import Instant, local_date
+from sla_monitor.domain.policy import Goal, Policy, SlaConfig
+from sla_monitor.domain.timeutil import Instant, local_date
 
 
 @dataclass(frozen=True)

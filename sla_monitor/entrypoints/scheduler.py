@@ -26,14 +26,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .calendar_data import decree_statuses
-from .engine import Engine as SlaEngine
-from .evaluation import LEASE, Snapshot, evaluate, load_snapshot
-from .store import lease
-from .store.ingest import materialise_stale
-from .timeutil import MICROS, Instant, local_date
+from sla_monitor.domain.calendar_data import decree_statuses
+from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timeutil import MICROS, Instant, local_date
+from sla_monitor.services.evaluate import LEASE, Snapshot, evaluate, load_snapshot
+from sla_monitor.store import lease
+from sla_monitor.store.ingest import materialise_stale
 
-log = logging.getLogger("sla_monitor.monitor")
+log = logging.getLogger("sla_monitor.entrypoints.scheduler")
 # How often the leader looks for claims stored stale by another replica (its own API wakes
 # it at once): a query of one partial index, and the lag of a replica's events in reports.
 MATERIALISE_POLL = 1.0

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .calendar import WorkingTime
-from .config import EVENT_TYPES, Goal
-from .timeutil import Instant
+from sla_monitor.domain.calendar import WorkingTime
+from sla_monitor.domain.policy import EVENT_TYPES, Goal
+from sla_monitor.domain.timeutil import Instant
 
 LIFECYCLE_ORDER = {name: rank for rank, name in enumerate(EVENT_TYPES)}
 

@@ -19,17 +19,17 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Engine, insert, select, update
 from sqlmodel import Session, SQLModel
 
-from .recording import BREACHES
-from .store import counters, open_counts
-from .store.db import session_scope
-from .store.tables import UNRECORDED_OPEN, EvaluatorRow, GoalRow, OpenCountRow
-from .timeutil import Instant
+from sla_monitor.domain.recording import BREACHES
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store import counters, open_counts
+from sla_monitor.store.db import session_scope
+from sla_monitor.store.tables import UNRECORDED_OPEN, EvaluatorRow, GoalRow, OpenCountRow
 
 GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
 OPEN_COUNTS = SQLModel.metadata.tables[OpenCountRow.__tablename__]
 EVALUATOR = SQLModel.metadata.tables[EvaluatorRow.__tablename__]
 LEASE = open_counts.LEASE
-log = logging.getLogger("sla_monitor.evaluation")
+log = logging.getLogger("sla_monitor.services.evaluate")
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,15 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from .calendar_data import Fingerprint, fingerprint
-from .config import FIRST_YEAR, LAST_YEAR, CalendarSpec
-from .timeutil import Instant, local_date, local_instant, local_midnights, start_of_day
+from sla_monitor.domain.calendar_data import Fingerprint, fingerprint
+from sla_monitor.domain.policy import FIRST_YEAR, LAST_YEAR, CalendarSpec
+from sla_monitor.domain.timeutil import (
+    Instant,
+    local_date,
+    local_instant,
+    local_midnights,
+    start_of_day,
+)
 
 DAY_UNITS = 86_400 * 1_000_000  # a working day counts as 24 h whatever its real length
 OUTSIDE = f"calendars cover {FIRST_YEAR}-{LAST_YEAR}; an instant outside them was asked for"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from .clock import Status
-from .timeutil import Instant
+from sla_monitor.domain.goals import Status
+from sla_monitor.domain.timeutil import Instant
 
 
 @dataclass(frozen=True)

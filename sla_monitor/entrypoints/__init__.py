@@ -1,0 +1,1 @@
+"""The command line, the HTTP API and the scheduler: they translate, and call services."""

@@ -1,0 +1,1 @@
+"""One plain function per use case, over the store and the domain."""
