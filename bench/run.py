@@ -47,14 +47,14 @@ from sla_monitor.config import load_config
 from sla_monitor.domain.calendar import DAY_UNITS
 from sla_monitor.domain.goals import ClockEvent, record, trace
 from sla_monitor.domain.policy import Goal, SlaConfig
-from sla_monitor.domain.timer import Claim
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
-from sla_monitor.services.evaluate import EVALUATOR, LEASE, OPEN_COUNTS, evaluate
+from sla_monitor.services.evaluate import evaluate
 from sla_monitor.services.views import daily_report, default_report_as_of
+from sla_monitor.store import evaluator
 from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims
-from sla_monitor.store.tables import GoalRow
+from sla_monitor.store.tables import OPEN_COUNTS, GoalRow
 
 from . import reference, workload
 from .processes import BenchError, run_measured, sla_env, start_serve
@@ -258,7 +258,7 @@ class Suite:
     work: Path
     config_dir: Path
     config: SlaConfig
-    sla: SlaEngine
+    sla: SlaTimer
     stores: Stores
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -306,7 +306,7 @@ class Suite:
 
     def _materialisation(self) -> None:
         plan = self.plan
-        name = f"goal materialisation (`Engine.records`), {plan.materialise_claims:,} claims"
+        name = f"goal materialisation (`SlaTimer.records`), {plan.materialise_claims:,} claims"
         with self.guard(name):
             claims = self._claims_with_history(plan.materialise_claims)
             records = self.sla.records
@@ -949,9 +949,7 @@ def saved_counts(db: DbEngine) -> tuple[list[dict[str, Any]], int | None]:
     """The open-goal counts and the instant they describe."""
     with session_scope(db) as session:
         rows = [dict(r) for r in session.execute(select(OPEN_COUNTS)).mappings()]
-        at = session.execute(
-            select(EVALUATOR.c.counted_at).where(EVALUATOR.c.name == LEASE)
-        ).scalar()
+        at = evaluator.counted_at(session)
     return rows, at
 
 
@@ -962,7 +960,7 @@ def restore_counts(db: DbEngine, saved: tuple[list[dict[str, Any]], int | None])
         session.execute(delete(OPEN_COUNTS))
         if rows:
             session.execute(insert(OPEN_COUNTS), rows)
-        session.execute(update(EVALUATOR).where(EVALUATOR.c.name == LEASE).values(counted_at=at))
+        evaluator.set_counted_at(session, at)
 
 
 @dataclass
@@ -1207,7 +1205,7 @@ def main(argv: list[str] | None = None) -> int:
             work=work,
             config_dir=config_dir,
             config=config,
-            sla=SlaEngine(config),
+            sla=SlaTimer(config),
             stores=Stores(work, postgres),
             code_at_start=code_state(),
         )

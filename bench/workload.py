@@ -14,7 +14,7 @@
   closed, for the evaluation benchmark.
 * `write_events` writes a JSONL file; `fill_store` fills a database through the same code path
   as `sla-monitor import` (`import_lines`: parse, `ingest` in big batches,
-  then `materialise_stale`), without the JSON encoding and decoding.
+  then `recompute_stale`), without the JSON encoding and decoding.
 
 The same `Workload` and configuration always give the same events, byte for byte.
 """
@@ -632,7 +632,7 @@ def claims_for_events(count: int) -> int:
 
 FILL_METHOD = (
     "`sla_monitor.services.import_files.import_lines` (`parse_events`, `ingest` in batches "
-    "of 20,000, then `materialise_stale`): the `sla-monitor import` path without JSON text"
+    "of 20,000, then `recompute_stale`): the `sla-monitor import` path without JSON text"
 )
 
 
@@ -702,7 +702,7 @@ def fill_store(
         batch_size=batch_size,
         parse_workers=default_parse_workers(),
         on_batch=on_batch,
-        on_materialised=on_materialised,
+        on_recomputed=on_materialised,
     )
     return Fill(
         workload=workload,
@@ -710,6 +710,6 @@ def fill_store(
         accepted=result.accepted,
         duplicates=result.duplicates,
         rejected=len(result.rejections),
-        materialised=result.materialised,
+        materialised=result.recomputed,
         seconds=time.perf_counter() - started,
     )

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from sla_monitor.config import load_config
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.store.db import make_engine, upgrade
 
 REPOSITORY = Path(__file__).parent.parent
@@ -34,8 +34,8 @@ def config() -> SlaConfig:
 
 
 @pytest.fixture(scope="session")
-def sla(config: SlaConfig) -> SlaEngine:
-    return SlaEngine(config)
+def sla(config: SlaConfig) -> SlaTimer:
+    return SlaTimer(config)
 
 
 def _postgres_available() -> str | None:

@@ -7,12 +7,22 @@ a recorded outcome is counted as a reclassification instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sla_monitor.domain.goals import GoalRecord, Phase
 from sla_monitor.domain.timeutil import Instant
 
-CLOSED, BREACHES, RECLASSIFIED, EVENTS = "closed", "breaches", "reclassified", "events"
+
+class Counted(StrEnum):
+    """The counters kept in the store, by the name stored; each is one metric family
+    (observability.metrics: sla_closed_claims_total, sla_breaches_total, ...)."""
+
+    CLOSED = "closed"  # goals closed, by outcome first recorded
+    BREACHES = "breaches"  # goals that passed their deadline, counted once
+    RECLASSIFIED = "reclassified"  # recorded outcomes a late event changed, "from:to"
+    EVENTS = "events"  # events received, by outcome
 
 
 @dataclass(frozen=True)
@@ -46,12 +56,27 @@ def account(
     breach_at = old.breach_at
     if breach_at is None and is_breached(record, now):
         breach_at = now
-        increments.append((BREACHES, ""))
+        increments.append((Counted.BREACHES, ""))
     outcome = outcome_of(record)
     if outcome in ("met", "breached") and old.outcome in (None, "cancelled"):
-        increments.append((CLOSED, outcome or ""))
+        increments.append((Counted.CLOSED, outcome or ""))
     # An open goal whose breach was counted stands as "breached" until it closes.
     before = old.outcome or ("breached" if old.breach_at is not None else None)
     if before is not None and outcome is not None and outcome != before:
-        increments.append((RECLASSIFIED, f"{before}:{outcome}"))
+        increments.append((Counted.RECLASSIFIED, f"{before}:{outcome}"))
     return Recorded(breach_at, outcome or old.outcome), increments
+
+
+CounterKey = tuple[str, str, str, str, str]  # Counted, channel, goal, branch, detail
+CountKey = tuple[str, str, str, str]  # channel, goal, branch, open status
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything /metrics shows about SLAs, as the last evaluation left it in the store."""
+
+    open_goals: dict[CountKey, int] = field(default_factory=dict)
+    counters: Counter[CounterKey] = field(default_factory=Counter)
+    evaluated_at: Instant | None = None
+    duration_us: int | None = None
+    loaded: bool = False  # False until read from the database: nothing to expose yet

@@ -53,7 +53,7 @@ class GoalVersion:
     record: GoalRecord
 
 
-class Engine:
+class SlaTimer:
     """Applies the configured policies to claims. Holds no state but the configuration."""
 
     def __init__(self, config: SlaConfig, calendars: Calendars | None = None):

@@ -27,21 +27,23 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sla_monitor.domain.calendar_data import decree_statuses
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.recording import Snapshot
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import MICROS, Instant, local_date
-from sla_monitor.services.evaluate import LEASE, Snapshot, evaluate, load_snapshot
-from sla_monitor.store import lease
-from sla_monitor.store.ingest import materialise_stale
+from sla_monitor.services.evaluate import evaluate, load_snapshot
+from sla_monitor.services.recompute import recompute_stale
+from sla_monitor.store import evaluator
+from sla_monitor.store.evaluator import LEASE
 
 log = logging.getLogger("sla_monitor.entrypoints.scheduler")
 # How often the leader looks for claims stored stale by another replica (its own API wakes
 # it at once): a query of one partial index, and the lag of a replica's events in reports.
-MATERIALISE_POLL = 1.0
+RECOMPUTE_POLL = 1.0
 # A pass starts once the posts pause this long, or once they have kept coming for as long as
-# the last pass took (never longer than MATERIALISE_GATHER_MAX): under a burst, a claim that
+# the last pass took (never longer than RECOMPUTE_GATHER_MAX): under a burst, a claim that
 # many batches touch is then recomputed once, and the API has the process in between.
-MATERIALISE_GATHER = 0.5
-MATERIALISE_GATHER_MAX = 10.0
+RECOMPUTE_GATHER = 0.5
+RECOMPUTE_GATHER_MAX = 10.0
 # The open-goal counts are kept current by every change (store.open_counts); the leader
 # still counts them in full on its first evaluation and then this often, which checks
 # them (any difference is logged) at the cost of one scan of the open goals.
@@ -71,7 +73,7 @@ class Monitor:
         self,
         *,
         db: Engine,
-        sla: SlaEngine,
+        sla: SlaTimer,
         interval: float,
         clock: Callable[[], Instant],
         holder: str | None = None,
@@ -84,7 +86,7 @@ class Monitor:
         self._lock = threading.Lock()
         self._stale = threading.Event()  # set when this replica stored events
         self._stopping = threading.Event()
-        self._materialiser: threading.Thread | None = None
+        self._recomputer: threading.Thread | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._on_snapshot: list[Callable[[Snapshot], object]] = []
         self._recounted_at: Instant | None = None  # as leader; None when not leading
@@ -110,12 +112,12 @@ class Monitor:
             started = self.clock()
             self.check_decrees(started)
             try:
-                self.leading = lease.acquire(
+                self.leading = evaluator.acquire(
                     db=self.db, name=LEASE, holder=self.holder, now=started, ttl=self.lease_ttl
                 )
                 if self.leading:
                     # Claims stored stale (by the API, or an interrupted import) first.
-                    materialise_stale(db=self.db, sla=self.sla, now=started)
+                    recompute_stale(db=self.db, sla=self.sla, now=started)
                     last = self._recounted_at
                     recount = last is None or started - last >= RECOUNT_EVERY
                     evaluate(db=self.db, now=started, clock=self.clock, recount=recount)
@@ -145,25 +147,25 @@ class Monitor:
         """Events were stored: have the leader recompute their claims' goals now."""
         self._stale.set()
 
-    def materialise(self) -> int:
+    def recompute_stale(self) -> int:
         """Recompute the goals of the stale claims (one pass); returns how many. Never raises.
         Between passes an evaluation can take its turn, however fast events arrive."""
         with self._lock:
             try:
-                return materialise_stale(db=self.db, sla=self.sla, now=self.clock())
+                return recompute_stale(db=self.db, sla=self.sla, now=self.clock())
             except SQLAlchemyError as exc:
                 log.warning("recomputing stale claims failed: %s", exc.__class__.__name__)
                 return 0
 
-    def _materialise_loop(self) -> None:
+    def _recompute_loop(self) -> None:
         last_pass = 0.0
         while not self._stopping.is_set():
-            self._stale.wait(MATERIALISE_POLL)
-            longest = min(max(MATERIALISE_GATHER, last_pass), MATERIALISE_GATHER_MAX)
-            gather(self._stale, self._stopping, quiet=MATERIALISE_GATHER, longest=longest)
+            self._stale.wait(RECOMPUTE_POLL)
+            longest = min(max(RECOMPUTE_GATHER, last_pass), RECOMPUTE_GATHER_MAX)
+            gather(self._stale, self._stopping, quiet=RECOMPUTE_GATHER, longest=longest)
             if self.leading and not self._stopping.is_set():
                 started = time.monotonic()
-                self.materialise()
+                self.recompute_stale()
                 last_pass = time.monotonic() - started
 
     def readiness(self) -> str | None:
@@ -202,21 +204,21 @@ class Monitor:
         scheduler.start()
         self._scheduler = scheduler
         self._stopping.clear()
-        self._materialiser = threading.Thread(
-            target=self._materialise_loop, name="materialiser", daemon=True
+        self._recomputer = threading.Thread(
+            target=self._recompute_loop, name="recomputer", daemon=True
         )
-        self._materialiser.start()
+        self._recomputer.start()
 
     def stop(self) -> None:
         self._stopping.set()
         self._stale.set()
-        if self._materialiser is not None:
-            self._materialiser.join()
-            self._materialiser = None
+        if self._recomputer is not None:
+            self._recomputer.join()
+            self._recomputer = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
         try:
-            lease.release(db=self.db, name=LEASE, holder=self.holder)
+            evaluator.release(db=self.db, name=LEASE, holder=self.holder)
         except SQLAlchemyError:
             log.warning("could not release the evaluation lease; it expires by itself")

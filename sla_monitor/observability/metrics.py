@@ -32,9 +32,8 @@ from prometheus_client.utils import floatToGoString
 
 from sla_monitor.domain.calendar_data import decree_statuses
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
+from sla_monitor.domain.recording import Counted, Snapshot
 from sla_monitor.domain.timeutil import MICROS, local_date, local_instant
-from sla_monitor.services.evaluate import Snapshot
 
 OPEN_STATUSES = ("on_track", "at_risk", "paused", "breached")
 OUTCOMES = ("met", "breached", "cancelled")  # what a recorded outcome can be reclassified between
@@ -145,7 +144,11 @@ class SnapshotSeries:
         if not snap.loaded:
             return
         groups = {(c, g, b) for (c, g, b, _s) in snap.open_goals}
-        groups |= {(c, g, b) for (n, c, g, b, _d) in snap.counters if n in (CLOSED, BREACHES)}
+        groups |= {
+            (c, g, b)
+            for (n, c, g, b, _d) in snap.counters
+            if n in (Counted.CLOSED, Counted.BREACHES)
+        }
         ordered = self._ordered
         if not groups <= self.configured:
             ordered = sorted(self.configured | groups)
@@ -158,16 +161,16 @@ class SnapshotSeries:
                 count = open_goals.get((channel, goal, branch, status), 0)
                 opened.append(((channel, goal, branch, status), count))
             for outcome in ("met", "breached"):
-                value = counters.get((CLOSED, channel, goal, branch, outcome), 0)
+                value = counters.get((Counted.CLOSED, channel, goal, branch, outcome), 0)
                 closed.append(((channel, goal, branch, outcome), value))
-            value = counters.get((BREACHES, channel, goal, branch, ""), 0)
+            value = counters.get((Counted.BREACHES, channel, goal, branch, ""), 0)
             breached.append(((channel, goal, branch), value))
         reclassified = dict.fromkeys(self.reclassifications, 0)
         events = dict.fromkeys(EVENT_OUTCOMES, 0)
         for (name, channel, goal, _branch, detail), value in sorted(counters.items()):
-            if name == EVENTS:
+            if name == Counted.EVENTS:
                 events[detail] = value
-            elif name == RECLASSIFIED:
+            elif name == Counted.RECLASSIFIED:
                 before, after = detail.split(":", 1)
                 key = (channel, goal, before, after)
                 reclassified[key] = reclassified.get(key, 0) + value

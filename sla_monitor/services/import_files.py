@@ -21,9 +21,10 @@ from typing import IO
 from sqlalchemy import Engine
 
 from sla_monitor.domain.events import Event, EventError, load_json, parse_events
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.ingest import IngestResult, ingest, materialise_stale
+from sla_monitor.services.recompute import recompute_stale
+from sla_monitor.store.batches import IngestResult, ingest
 
 BATCH = 1000
 
@@ -58,7 +59,7 @@ class ImportResult:
     accepted: int = 0
     duplicates: int = 0
     rejections: list[LineRejection] = field(default_factory=list)
-    materialised: int = 0  # claims whose goals were recomputed
+    recomputed: int = 0  # claims whose goals were recomputed
 
 
 def read_jsonl(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:
@@ -169,7 +170,7 @@ def _parsed_batches(
     *,
     batch_size: int,
     now: Callable[[], Instant],
-    sla: SlaEngine,
+    sla: SlaTimer,
     workers: int,
 ) -> Iterator[_Parsed]:
     """The input in batches, parsed, in order. The first batch is parsed inline; only an
@@ -214,12 +215,12 @@ def import_lines(
     *,
     source: str,
     db: Engine,
-    sla: SlaEngine,
+    sla: SlaTimer,
     now: Callable[[], Instant],
     batch_size: int = BATCH,
     parse_workers: int = 0,
     on_batch: Callable[[IngestResult], None] = lambda result: None,
-    on_materialised: Callable[[int], None] = lambda claims: None,
+    on_recomputed: Callable[[int], None] = lambda claims: None,
 ) -> ImportResult:
     total = ImportResult()
     for parsed in _parsed_batches(
@@ -239,5 +240,5 @@ def import_lines(
             for r in result.rejected
         )
         on_batch(result)
-    total.materialised = materialise_stale(db=db, sla=sla, now=now(), progress=on_materialised)
+    total.recomputed = recompute_stale(db=db, sla=sla, now=now(), progress=on_recomputed)
     return total

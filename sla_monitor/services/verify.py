@@ -17,21 +17,14 @@ from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord
-from sla_monitor.domain.timer import Claim
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant, format_rfc3339
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.ingest import (
-    CLAIMS,
-    COUNTED_PHASES,
-    GOALS,
-    VERSIONS,
-    chunks,
-    rematerialise,
-    retrying,
-)
+from sla_monitor.store.goal_rows import COUNTED_PHASES, recompute_claims
 from sla_monitor.store.locks import lock_claims
 from sla_monitor.store.queries import RECORD_COLUMNS, histories
+from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS
+from sla_monitor.store.transactions import chunks, retrying
 
 GOAL_FIELDS = ("policy_id", *RECORD_COLUMNS[1:])  # goal_id is the key
 VERSION_FIELDS = ("valid_from", "valid_to", *RECORD_COLUMNS[1:])
@@ -139,7 +132,7 @@ def _claim_chunks(db: Engine, size: int) -> Iterator[list[tuple[Claim, bool]]]:
 
 
 def compare(
-    session: Session, sla: SlaEngine, claims: Sequence[Claim]
+    session: Session, sla: SlaTimer, claims: Sequence[Claim]
 ) -> tuple[Check, list[Outdated]]:
     """The stored goals and goal versions of these claims against a fresh computation, and
     the goals stored with another fingerprint of their calendar than the current one."""
@@ -226,7 +219,7 @@ def _restamp(session: Session, outdated: Sequence[Outdated]) -> None:
 def verify(
     *,
     db: Engine,
-    sla: SlaEngine,
+    sla: SlaTimer,
     chunk: int = 1000,
     progress: Callable[[int], None] = lambda n: None,
 ) -> Check:
@@ -245,7 +238,7 @@ def verify(
 def recompute(
     *,
     db: Engine,
-    sla: SlaEngine,
+    sla: SlaTimer,
     now: Instant,
     chunk: int = 1000,
     progress: Callable[[int], None] = lambda n: None,
@@ -263,7 +256,7 @@ def recompute(
             lock_claims(session, (claim.claim_id for claim in claims))  # no batch in between
             part, outdated = compare(session, sla, claims)
             changed = {d.claim_id for d in part.differences}
-            rematerialise(
+            recompute_claims(
                 session=session,
                 sla=sla,
                 claims=[claim for claim in claims if claim.claim_id in changed],

@@ -10,9 +10,10 @@ from sqlmodel import Session
 from sla_monitor.domain.events import Event
 from sla_monitor.domain.goals import GoalRecord, Phase
 from sla_monitor.domain.report import GoalFact, Report, build_report
-from sla_monitor.domain.timer import Claim, ClaimView, Engine
+from sla_monitor.domain.timer import Claim, ClaimView, SlaTimer
 from sla_monitor.domain.timeutil import Instant, local_instant
-from sla_monitor.store.ingest import claim_of, row_to_event
+from sla_monitor.store.batches import row_to_event
+from sla_monitor.store.goal_rows import claim_of
 from sla_monitor.store.queries import (
     claim_events,
     get_claim,
@@ -38,7 +39,7 @@ class WaitingClaim:
 
 
 def claim_detail(
-    *, session: Session, sla: Engine, claim_id: str, as_of: Instant
+    *, session: Session, sla: SlaTimer, claim_id: str, as_of: Instant
 ) -> ClaimDetail | WaitingClaim | None:
     rows = claim_events(session=session, claim_id=claim_id)
     claim_row = get_claim(session=session, claim_id=claim_id)
@@ -49,12 +50,12 @@ def claim_detail(
     return ClaimDetail(sla.view(claim_of(claim_row), clock_events, as_of), events)
 
 
-def report_window(sla: Engine, day: date) -> tuple[Instant, Instant]:
+def report_window(sla: SlaTimer, day: date) -> tuple[Instant, Instant]:
     zone = sla.config.report_zone
     return local_instant(day, time(0), zone), local_instant(day + timedelta(days=1), time(0), zone)
 
 
-def default_report_as_of(sla: Engine, day: date, now: Instant) -> Instant:
+def default_report_as_of(sla: SlaTimer, day: date, now: Instant) -> Instant:
     """The end of the day, or now if that is still ahead (SPEC §6)."""
     return min(report_window(sla, day)[1], now)
 
@@ -62,7 +63,7 @@ def default_report_as_of(sla: Engine, day: date, now: Instant) -> Instant:
 def daily_report(
     *,
     session: Session,
-    sla: Engine,
+    sla: SlaTimer,
     day: date,
     as_of: Instant,
     channel: str | None = None,
@@ -107,7 +108,7 @@ def daily_report(
     )
 
 
-def summary_rows(sla: Engine, channel: str | None) -> list[tuple[str, str]]:
+def summary_rows(sla: SlaTimer, channel: str | None) -> list[tuple[str, str]]:
     return [(c, g) for c, g in sla.config.channel_goals() if channel in (None, c)]
 
 

@@ -6,13 +6,11 @@ from collections import Counter
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
+from sla_monitor.domain.recording import CounterKey
 from sla_monitor.store.bulk import add_to_values
-from sla_monitor.store.tables import CounterRow
-
-COUNTERS = SQLModel.metadata.tables[CounterRow.__tablename__]
-CounterKey = tuple[str, str, str, str, str]  # name, channel, goal, branch, detail
+from sla_monitor.store.tables import COUNTERS
 
 
 def add(*, session: Session, increments: Mapping[CounterKey, int]) -> None:

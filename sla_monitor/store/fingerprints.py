@@ -7,15 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from sla_monitor.domain.calendar_data import HOLIDAYS_VERSION, Fingerprint
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.tables import CalendarFingerprintRow, GoalRow
-
-FINGERPRINTS, GOALS = (
-    SQLModel.metadata.tables[t.__tablename__] for t in (CalendarFingerprintRow, GoalRow)
-)
+from sla_monitor.store.tables import FINGERPRINTS, GOALS
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ inside its own transaction:
 
 Two things change it:
 
-- a claim's goals are rewritten (store.ingest.rematerialise): the statuses at counted_at of
+- a claim's goals are rewritten (store.ingest.recompute_claims): the statuses at counted_at of
   its old goals are taken away and those of its new goals added (`Changes`);
 - time passes (evaluation.evaluate): between counted_at and now a goal changes status only
   when its deadline or its at-risk instant lies between the two; two range reads of the
@@ -26,41 +26,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
-from sqlmodel import Session, SQLModel
+from sqlalchemy import ColumnElement, case, delete, func, or_, select
+from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord, Phase, Status
+from sla_monitor.domain.recording import CountKey
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.bulk import add_to_values
-from sla_monitor.store.tables import OPEN_PHASES, RUNNING_PHASE, EvaluatorRow, GoalRow, OpenCountRow
+from sla_monitor.store.tables import GOALS, OPEN_COUNTS, OPEN_PHASES, RUNNING_PHASE
 
-GOALS = SQLModel.metadata.tables[GoalRow.__tablename__]
-OPEN_COUNTS = SQLModel.metadata.tables[OpenCountRow.__tablename__]
-EVALUATOR = SQLModel.metadata.tables[EvaluatorRow.__tablename__]
-LEASE = "evaluation"  # the evaluator row: the lease, the last evaluation and counted_at
 OPEN = (Phase.RUNNING, Phase.PAUSED)
-
-CountKey = tuple[str, str, str, str]  # channel, goal, branch, status
-
-
-def hold_for_evaluation(session: Session) -> Instant | None:
-    """Take the evaluator row exclusively for this transaction; returns counted_at.
-
-    The UPDATE that changes nothing is the lock: PostgreSQL's row lock, and SQLite's write
-    lock taken before the read, so no rewrite commits between reading counted_at and moving it.
-    """
-    e = EVALUATOR.c
-    session.execute(update(EVALUATOR).where(e.name == LEASE).values(name=e.name))
-    return session.execute(select(e.counted_at).where(e.name == LEASE)).scalar()
-
-
-def hold_for_rewrite(session: Session) -> Instant | None:
-    """Hold the evaluator row shared for this transaction (an evaluation waits for the
-    rewrite, and the rewrite for a running evaluation); returns counted_at, or None when the
-    counts are not kept (never evaluated): the next evaluation counts in full."""
-    e = EVALUATOR.c
-    query = select(e.counted_at).where(e.name == LEASE).with_for_update(read=True)
-    return session.execute(query).scalar()
 
 
 def status_at(record: GoalRecord, instant: Instant) -> str | None:

@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.domain.report import WindowCount
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.tables import OPEN_PHASES, ClaimRow, EventRow, GoalVersionRow
-
-VERSIONS = SQLModel.metadata.tables[GoalVersionRow.__tablename__]
+from sla_monitor.store.tables import OPEN_PHASES, VERSIONS, ClaimRow, EventRow
 
 CHUNK = 500
 

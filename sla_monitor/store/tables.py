@@ -306,3 +306,19 @@ class EvaluatorRow(SQLModel, table=True):
     last_duration_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     # The instant open_goal_counts describes (store.open_counts); NULL: count them in full.
     counted_at: Instant | None = _instant(nullable=True)
+
+
+# The tables as SQLAlchemy Core sees them, for set-based statements and bulk paths.
+EVENTS, CLAIMS, GOALS, VERSIONS, COUNTERS, OPEN_COUNTS, EVALUATOR, FINGERPRINTS = (
+    SQLModel.metadata.tables[row.__tablename__]
+    for row in (
+        EventRow,
+        ClaimRow,
+        GoalRow,
+        GoalVersionRow,
+        CounterRow,
+        OpenCountRow,
+        EvaluatorRow,
+        CalendarFingerprintRow,
+    )
+)

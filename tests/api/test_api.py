@@ -13,14 +13,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from sla_monitor.domain.events import parse_events
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.entrypoints.api.app import create_app
 from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.observability import metrics
 from sla_monitor.services.evaluate import evaluate
+from sla_monitor.services.recompute import recompute_stale
+from sla_monitor.store.batches import ingest
 from sla_monitor.store.db import make_engine, session_scope
-from sla_monitor.store.ingest import ingest, materialise_stale
 from sla_monitor.store.tables import ClaimRow, GoalRow
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
@@ -37,7 +38,7 @@ class Clock:
 
 
 def make_client(
-    db: Engine, sla: SlaEngine, clock: Clock, **options: Any
+    db: Engine, sla: SlaTimer, clock: Clock, **options: Any
 ) -> tuple[TestClient, Monitor]:
     monitor = Monitor(db=db, sla=sla, interval=30, clock=clock, holder="test")
     options.setdefault("run_scheduler", False)
@@ -51,7 +52,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def client(db: Engine, sla: SlaEngine, clock: Clock) -> Iterator[TestClient]:
+def client(db: Engine, sla: SlaTimer, clock: Clock) -> Iterator[TestClient]:
     test_client, _ = make_client(db, sla, clock)
     with test_client:
         yield test_client
@@ -146,7 +147,7 @@ def test_every_configured_token_works(client: TestClient) -> None:
     )
 
 
-def test_bodies_over_the_limit_get_413(db: Engine, sla: SlaEngine, clock: Clock) -> None:
+def test_bodies_over_the_limit_get_413(db: Engine, sla: SlaTimer, clock: Clock) -> None:
     small, _ = make_client(db, sla, clock, max_body_bytes=1000)
     big = {"events": [event(f"E{i}") for i in range(20)]}
     assert small.post("/v1/events", json=big, headers=AUTH).status_code == 413
@@ -179,7 +180,7 @@ def test_bodies_that_are_not_events_get_422(client: TestClient, body: bytes, mes
     assert message in response.json()["detail"]
 
 
-def test_database_down_gives_503_and_readiness_says_why(sla: SlaEngine, clock: Clock) -> None:
+def test_database_down_gives_503_and_readiness_says_why(sla: SlaTimer, clock: Clock) -> None:
     down = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
     client, monitor = make_client(down, sla, clock)
     response = client.post("/v1/events", json=event("E1"), headers=AUTH)
@@ -191,7 +192,7 @@ def test_database_down_gives_503_and_readiness_says_why(sla: SlaEngine, clock: C
     assert client.get("/healthz").status_code == 200
 
 
-def test_readiness_follows_the_evaluation(db: Engine, sla: SlaEngine, clock: Clock) -> None:
+def test_readiness_follows_the_evaluation(db: Engine, sla: SlaTimer, clock: Clock) -> None:
     client, monitor = make_client(db, sla, clock)
     first = client.get("/readyz")
     assert first.status_code == 503 and "no evaluation" in first.json()["reason"]
@@ -203,7 +204,7 @@ def test_readiness_follows_the_evaluation(db: Engine, sla: SlaEngine, clock: Clo
 
 
 def test_metrics_expose_the_snapshot_and_http_figures(
-    db: Engine, sla: SlaEngine, clock: Clock
+    db: Engine, sla: SlaTimer, clock: Clock
 ) -> None:
     client, monitor = make_client(db, sla, clock)
     client.post(
@@ -232,7 +233,7 @@ def test_metrics_expose_the_snapshot_and_http_figures(
 
 
 def test_a_snapshot_is_rendered_before_it_is_served_never_by_a_scrape(
-    db: Engine, sla: SlaEngine, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    db: Engine, sla: SlaTimer, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The SLA families (tens of thousands of series with a thousand branches) are rendered
     in the evaluation thread as each snapshot is loaded; a scrape during that render gets
@@ -283,7 +284,7 @@ def test_openapi_document(client: TestClient) -> None:
 
 
 def test_the_first_scrape_after_a_restart_shows_the_stored_counters(
-    db: Engine, sla: SlaEngine, clock: Clock
+    db: Engine, sla: SlaTimer, clock: Clock
 ) -> None:
     before, _ = make_client(db, sla, clock)
     before.post(
@@ -294,7 +295,7 @@ def test_the_first_scrape_after_a_restart_shows_the_stored_counters(
     never_loaded = before.get("/metrics").text
     assert "sla_breaches_total" not in never_loaded  # no made-up zeros before the first load
     clock.now = parse_rfc3339("2026-11-25T00:00:00+07:00")
-    materialise_stale(db=db, sla=sla, now=clock.now)  # another replica recomputed the claim
+    recompute_stale(db=db, sla=sla, now=clock.now)  # another replica recomputed the claim
     evaluate(db=db, now=clock.now)  # and recorded its breach
     restarted, _ = make_client(db, sla, clock, run_scheduler=True)
     with restarted:  # starting loads the snapshot before the first request is served
@@ -347,14 +348,14 @@ def _goal_phase(db: Engine, claim_id: str) -> str | None:
 
 @pytest.mark.parametrize("woken", [True, False], ids=["own post", "another replica's post"])
 def test_the_leader_recomputes_stored_claims_between_evaluations(
-    db: Engine, sla: SlaEngine, clock: Clock, monkeypatch: pytest.MonkeyPatch, woken: bool
+    db: Engine, sla: SlaTimer, clock: Clock, monkeypatch: pytest.MonkeyPatch, woken: bool
 ) -> None:
     """Events are acknowledged once stored; the leading replica recomputes their claims' goals
     at once when its own API stored them, and within its poll when another replica did; both
     long before the next evaluation (every 30 s here)."""
     import sla_monitor.entrypoints.scheduler as monitor_module
 
-    monkeypatch.setattr(monitor_module, "MATERIALISE_POLL", 3600.0 if woken else 0.05)
+    monkeypatch.setattr(monitor_module, "RECOMPUTE_POLL", 3600.0 if woken else 0.05)
     test_client, monitor = make_client(db, sla, clock, run_scheduler=True)
     batch = [event("E1"), event("E2", "documents_completed")]
     with test_client:

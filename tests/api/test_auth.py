@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from sla_monitor.auth import Token, TokenError, digest, load_token_file, tokens_from_env
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.api.app import create_app
 from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.observability.logs import JsonFormatter, configure
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.ingest import EVENTS
+from sla_monitor.store.tables import EVENTS
 
 from .test_api import NOW, Clock, event
 
@@ -43,7 +43,7 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def make(db: Engine, sla: SlaEngine, **options: Any) -> TestClient:
+def make(db: Engine, sla: SlaTimer, **options: Any) -> TestClient:
     monitor = Monitor(db=db, sla=sla, interval=30, clock=Clock(NOW), holder="test")
     app = create_app(
         monitor=monitor,
@@ -60,9 +60,7 @@ def stored_ids(db: Engine) -> set[str]:
         return set(session.execute(select(EVENTS.c.event_id)).scalars())
 
 
-def test_writes_need_a_known_token_and_both_rotation_tokens_work(
-    db: Engine, sla: SlaEngine
-) -> None:
+def test_writes_need_a_known_token_and_both_rotation_tokens_work(db: Engine, sla: SlaTimer) -> None:
     client = make(db, sla)
     for headers in ({}, bearer("wrong-secret-0123456789"), {"Authorization": "Basic abc"}):
         response = client.post("/v1/events", json=event("E0"), headers=headers)
@@ -76,14 +74,14 @@ def test_writes_need_a_known_token_and_both_rotation_tokens_work(
     assert stored_ids(db) == {"E1", "E2"}
 
 
-def test_a_read_only_token_cannot_write(db: Engine, sla: SlaEngine) -> None:
+def test_a_read_only_token_cannot_write(db: Engine, sla: SlaTimer) -> None:
     response = make(db, sla).post("/v1/events", json=event("E1"), headers=bearer(READER))
     assert response.status_code == 403
     assert "'auditor' does not have the write scope" in response.json()["detail"]
     assert stored_ids(db) == set()
 
 
-def test_a_scoped_token_writes_only_its_channels_and_branches(db: Engine, sla: SlaEngine) -> None:
+def test_a_scoped_token_writes_only_its_channels_and_branches(db: Engine, sla: SlaTimer) -> None:
     client = make(db, sla)
     # DPS exists under the general writer; the scoped token may not add to it.
     client.post(
@@ -110,7 +108,7 @@ def test_a_scoped_token_writes_only_its_channels_and_branches(db: Engine, sla: S
     assert stored_ids(db) == {"D1", "J1", "J2"}
 
 
-def test_reads_can_be_protected_and_scoped(db: Engine, sla: SlaEngine) -> None:
+def test_reads_can_be_protected_and_scoped(db: Engine, sla: SlaTimer) -> None:
     open_reads = make(db, sla)
     open_reads.post("/v1/events", json=event("E1"), headers=bearer(WRITER))
     open_reads.post(
@@ -129,7 +127,7 @@ def test_reads_can_be_protected_and_scoped(db: Engine, sla: SlaEngine) -> None:
         assert client.get(path).status_code == 200  # no claim detail, no personal data
 
 
-def test_open_writes_need_no_token(db: Engine, sla: SlaEngine) -> None:
+def test_open_writes_need_no_token(db: Engine, sla: SlaTimer) -> None:
     client = make(db, sla, open_writes=True)
     assert client.post("/v1/events", json=event("E1")).status_code == 200
     assert (
@@ -140,7 +138,7 @@ def test_open_writes_need_no_token(db: Engine, sla: SlaEngine) -> None:
     )
 
 
-def test_token_settings_are_checked(tmp_path: Path, sla: SlaEngine) -> None:
+def test_token_settings_are_checked(tmp_path: Path, sla: SlaTimer) -> None:
     assert [t.name for t in tokens_from_env(f"{WRITER}, {OLD_WRITER}")] == ["env-1", "env-2"]
     with pytest.raises(TokenError, match="token 2 is 5 characters long; use at least 16"):
         tokens_from_env(f"{WRITER},short")
@@ -174,7 +172,7 @@ def test_token_settings_are_checked(tmp_path: Path, sla: SlaEngine) -> None:
 
 
 def test_logs_carry_request_ids_and_never_tokens_or_event_content(
-    db: Engine, sla: SlaEngine, caplog: pytest.LogCaptureFixture
+    db: Engine, sla: SlaTimer, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make(db, sla)
     nik = "3171234567890001"

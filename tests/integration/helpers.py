@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from sla_monitor.domain.events import Event, EventError, parse_events
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
-from sla_monitor.store.ingest import IngestResult, ingest, materialise_stale
+from sla_monitor.services.recompute import recompute_stale
+from sla_monitor.store.batches import IngestResult, ingest
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
 
@@ -24,11 +25,11 @@ def submitted(
     return ev(event_id, claim_id, "submitted", at, channel=channel, branch_code=branch)
 
 
-def parsed(sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) -> list[Event | EventError]:
+def parsed(sla: SlaTimer, raws: list[dict[str, Any]], now: int = NOW) -> list[Event | EventError]:
     return parse_events(raws, now=now, channels=sla.config.channels, branches=sla.config.branches)
 
 
-def put(db: Engine, sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) -> IngestResult:
+def put(db: Engine, sla: SlaTimer, raws: list[dict[str, Any]], now: int = NOW) -> IngestResult:
     """Store the events as the API does: their claims are left stale, not recomputed."""
     return ingest(
         db=db,
@@ -38,8 +39,8 @@ def put(db: Engine, sla: SlaEngine, raws: list[dict[str, Any]], now: int = NOW) 
     )
 
 
-def store(db: Engine, sla: SlaEngine, *raws: dict[str, Any], now: int = NOW) -> IngestResult:
+def store(db: Engine, sla: SlaTimer, *raws: dict[str, Any], now: int = NOW) -> IngestResult:
     """Store the events and recompute their claims' goals, as the running service does."""
     result = put(db, sla, list(raws), now)
-    materialise_stale(db=db, sla=sla, now=now)
+    recompute_stale(db=db, sla=sla, now=now)
     return result

@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 
 from sla_monitor.domain.calendar_data import HOLIDAYS_VERSION
 from sla_monitor.domain.policy import HolidaySource, SlaConfig
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.recording import Snapshot
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.observability.metrics import Exposition
-from sla_monitor.services.evaluate import Snapshot
 
 from .helpers import NOW
 
@@ -81,7 +81,7 @@ def test_serve_warns_at_start_and_at_each_new_year(
 ) -> None:
     now = [DECEMBER]
     monitor = Monitor(
-        db=db, sla=SlaEngine(without_decrees(config)), interval=30, clock=lambda: now[0]
+        db=db, sla=SlaTimer(without_decrees(config)), interval=30, clock=lambda: now[0]
     )
     caplog.set_level(logging.WARNING, logger="sla_monitor")
     monitor.start()
@@ -104,18 +104,16 @@ def test_reviewed_years_silence_the_warning(
     db: Engine, config: SlaConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
     reviewed = without_decrees(config, reviewed=frozenset({2026, 2027}))
-    monitor = Monitor(db=db, sla=SlaEngine(reviewed), interval=30, clock=lambda: DECEMBER)
+    monitor = Monitor(db=db, sla=SlaTimer(reviewed), interval=30, clock=lambda: DECEMBER)
     caplog.set_level(logging.WARNING, logger="sla_monitor")
     monitor.tick()
     assert warnings(caplog) == []
     # The default configuration knows both years from its data: nothing to say either.
-    Monitor(db=db, sla=SlaEngine(config), interval=30, clock=lambda: DECEMBER).tick()
+    Monitor(db=db, sla=SlaTimer(config), interval=30, clock=lambda: DECEMBER).tick()
     assert warnings(caplog) == []
 
 
-def test_every_goal_names_its_calendar_whose_dates_are_kept_once(
-    db: Engine, sla: SlaEngine
-) -> None:
+def test_every_goal_names_its_calendar_whose_dates_are_kept_once(db: Engine, sla: SlaTimer) -> None:
     from sqlalchemy import text
 
     from sla_monitor.store.db import session_scope
@@ -142,7 +140,7 @@ def test_every_goal_names_its_calendar_whose_dates_are_kept_once(
     assert kept.first_used_at == NOW
 
 
-def test_downgrading_0010_drops_the_fingerprints(db: Engine, sla: SlaEngine) -> None:
+def test_downgrading_0010_drops_the_fingerprints(db: Engine, sla: SlaTimer) -> None:
     from alembic import command
     from sqlalchemy import inspect
 

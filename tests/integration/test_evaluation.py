@@ -6,11 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.entrypoints.scheduler import Monitor
-from sla_monitor.services.evaluate import LEASE, evaluate, load_snapshot
-from sla_monitor.store import lease
+from sla_monitor.services.evaluate import evaluate, load_snapshot
+from sla_monitor.store import evaluator as lease
+from sla_monitor.store.evaluator import LEASE
 
 from .helpers import ev, store, submitted
 
@@ -32,7 +33,7 @@ def counter(db: Engine, name: str, detail: str = "") -> int:
     return load_snapshot(db=db).counters[(name, *KEY, detail)]
 
 
-def test_time_alone_moves_a_goal_to_at_risk_then_breached(db: Engine, sla: SlaEngine) -> None:
+def test_time_alone_moves_a_goal_to_at_risk_then_breached(db: Engine, sla: SlaTimer) -> None:
     received = parse_rfc3339("2026-11-16T10:00:00+07:00")
     store(
         db,
@@ -54,7 +55,7 @@ def test_time_alone_moves_a_goal_to_at_risk_then_breached(db: Engine, sla: SlaEn
     assert load_snapshot(db=db).evaluated_at == DUE + 2
 
 
-def test_a_late_payment_is_closed_once_and_reclassified(db: Engine, sla: SlaEngine) -> None:
+def test_a_late_payment_is_closed_once_and_reclassified(db: Engine, sla: SlaTimer) -> None:
     store(
         db,
         sla,
@@ -75,7 +76,7 @@ def test_a_late_payment_is_closed_once_and_reclassified(db: Engine, sla: SlaEngi
     assert counter(db, "closed", "met") == 1
 
 
-def test_a_late_closure_counts_a_breach_at_ingest(db: Engine, sla: SlaEngine) -> None:
+def test_a_late_closure_counts_a_breach_at_ingest(db: Engine, sla: SlaTimer) -> None:
     store(
         db,
         sla,
@@ -89,7 +90,7 @@ def test_a_late_closure_counts_a_breach_at_ingest(db: Engine, sla: SlaEngine) ->
     assert counter(db, "breaches") == 1
 
 
-def test_event_outcomes_are_counted(db: Engine, sla: SlaEngine) -> None:
+def test_event_outcomes_are_counted(db: Engine, sla: SlaTimer) -> None:
     store(
         db,
         sla,
@@ -119,7 +120,7 @@ def test_one_evaluator_at_a_time_and_takeover(db: Engine) -> None:
     )  # released: at once
 
 
-def test_monitors_share_the_work_and_the_snapshot(db: Engine, sla: SlaEngine) -> None:
+def test_monitors_share_the_work_and_the_snapshot(db: Engine, sla: SlaTimer) -> None:
     clock = [DUE + 1]
     first = Monitor(db=db, sla=sla, interval=30, clock=lambda: clock[0], holder="first")
     second = Monitor(db=db, sla=sla, interval=30, clock=lambda: clock[0], holder="second")
@@ -141,7 +142,7 @@ def test_monitors_share_the_work_and_the_snapshot(db: Engine, sla: SlaEngine) ->
     assert second.leading and second.snapshot.evaluated_at == clock[0]
 
 
-def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaEngine) -> None:
+def test_the_evaluator_finishes_an_interrupted_import(db: Engine, sla: SlaTimer) -> None:
     from .helpers import put
 
     raws = [submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED)]
@@ -185,9 +186,9 @@ def _statuses_at(db: Engine, now: int) -> tuple[dict[tuple[str, str, str, str], 
     from sqlalchemy import select
 
     from sla_monitor.domain.goals import Phase
-    from sla_monitor.services.evaluate import GOALS
     from sla_monitor.store.db import session_scope
     from sla_monitor.store.queries import RECORD_COLUMNS, stored_record
+    from sla_monitor.store.tables import GOALS
 
     expected: dict[tuple[str, str, str, str], int] = {}
     moments: set[int] = set()
@@ -203,7 +204,7 @@ def _statuses_at(db: Engine, now: int) -> tuple[dict[tuple[str, str, str, str], 
     return expected, moments
 
 
-def test_a_recount_agrees_with_each_goals_own_status(db: Engine, sla: SlaEngine) -> None:
+def test_a_recount_agrees_with_each_goals_own_status(db: Engine, sla: SlaTimer) -> None:
     """The index-only aggregate against GoalRecord.status_at, goal by goal, at instants on,
     just before and just after the stored at-risk and due instants."""
     from sla_monitor.store import open_counts
@@ -219,7 +220,7 @@ def test_a_recount_agrees_with_each_goals_own_status(db: Engine, sla: SlaEngine)
                 assert dict(open_counts.recount(session, now)) == expected
 
 
-def test_kept_counts_follow_time_and_late_events(db: Engine, sla: SlaEngine) -> None:
+def test_kept_counts_follow_time_and_late_events(db: Engine, sla: SlaTimer) -> None:
     """Evaluations that only move the counts (never recount) agree with every goal's own
     status at every instant where one changes, while new claims and late events (pauses,
     payments, cancellations after the goal was counted) arrive between them."""
@@ -243,10 +244,10 @@ def test_kept_counts_follow_time_and_late_events(db: Engine, sla: SlaEngine) -> 
     assert check.recounted and check.drift == {}
 
 
-def test_a_recount_finds_and_repairs_drifted_counts(db: Engine, sla: SlaEngine) -> None:
+def test_a_recount_finds_and_repairs_drifted_counts(db: Engine, sla: SlaTimer) -> None:
     from sqlalchemy import update
 
-    from sla_monitor.services.evaluate import OPEN_COUNTS
+    from sla_monitor.store.tables import OPEN_COUNTS
 
     store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED))
     evaluate(db=db, now=AT_RISK - 1)
@@ -260,7 +261,7 @@ def test_a_recount_finds_and_repairs_drifted_counts(db: Engine, sla: SlaEngine) 
     assert open_counts(db) == {"at_risk": 1}
 
 
-def test_an_evaluation_earlier_than_the_counts_counts_in_full(db: Engine, sla: SlaEngine) -> None:
+def test_an_evaluation_earlier_than_the_counts_counts_in_full(db: Engine, sla: SlaTimer) -> None:
     store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED))
     evaluate(db=db, now=DUE + 1)
     assert open_counts(db) == {"breached": 1}
@@ -275,7 +276,7 @@ def _stamp(instant: float) -> str:
 
 
 def test_an_evaluation_reads_goals_through_the_partial_indexes_only(
-    tmp_path: Path, sla: SlaEngine
+    tmp_path: Path, sla: SlaTimer
 ) -> None:
     """Each of a steady evaluation's reads of claim_goals is a search of one of the partial
     indexes of open goals: none reads the goals closed in time, which a five-year store holds

@@ -14,7 +14,7 @@ import pickle
 from sqlalchemy import Engine, text
 
 from sla_monitor.domain.events import Event, EventError
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.services.import_files import ImportResult, SourceLine, import_lines, read_jsonl
 
 from .helpers import NOW
@@ -54,7 +54,7 @@ def _lines() -> bytes:
     return ("\n".join(text_lines) + "\n").encode()
 
 
-def _import(db: Engine, sla: SlaEngine, workers: int) -> ImportResult:
+def _import(db: Engine, sla: SlaTimer, workers: int) -> ImportResult:
     lines = read_jsonl(io.BytesIO(_lines()), lambda _n: None)
     return import_lines(
         lines, source="f", db=db, sla=sla, now=lambda: NOW, batch_size=BATCH, parse_workers=workers
@@ -72,7 +72,7 @@ def _stored(db: Engine) -> list[tuple[object, ...]]:
         return [*map(tuple, events), *map(tuple, goals)]
 
 
-def test_workers_give_the_same_result_as_inline_parsing(db: Engine, sla: SlaEngine) -> None:
+def test_workers_give_the_same_result_as_inline_parsing(db: Engine, sla: SlaTimer) -> None:
     with_workers = _import(db, sla, workers=2)
     stored = _stored(db)
     with db.begin() as connection:
@@ -81,7 +81,7 @@ def test_workers_give_the_same_result_as_inline_parsing(db: Engine, sla: SlaEngi
     inline = _import(db, sla, workers=0)
 
     assert (with_workers.accepted, with_workers.duplicates) == (40, 1)
-    assert with_workers.materialised == inline.materialised == 20
+    assert with_workers.recomputed == inline.recomputed == 20
     assert with_workers.rejections == inline.rejections
     assert [(r.line, r.event_id) for r in with_workers.rejections] == [
         (6, None),

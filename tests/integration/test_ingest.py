@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from sla_monitor.domain.goals import Phase, Status
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, parse_rfc3339
 from sla_monitor.services.views import ClaimDetail, WaitingClaim, claim_detail, goal_record
 from sla_monitor.store.db import session_scope
@@ -30,7 +30,7 @@ def goal_row(db: Engine, claim_id: str) -> GoalRow:
 
 
 def test_a_claim_exists_once_submitted_and_its_goal_is_materialised(
-    db: Engine, sla: SlaEngine
+    db: Engine, sla: SlaTimer
 ) -> None:
     result = store(db, sla, submitted("E1", "C1", MON), ev("E2", "C1", "documents_completed", MON))
     assert (result.accepted, result.duplicates, result.rejected) == (2, 0, [])
@@ -41,7 +41,7 @@ def test_a_claim_exists_once_submitted_and_its_goal_is_materialised(
     assert row.policy_id == "sla-2022"
 
 
-def test_duplicates_are_accepted_once_and_conflicts_rejected(db: Engine, sla: SlaEngine) -> None:
+def test_duplicates_are_accepted_once_and_conflicts_rejected(db: Engine, sla: SlaTimer) -> None:
     store(db, sla, submitted("E1", "C1", MON))
     again = store(
         db,
@@ -57,12 +57,12 @@ def test_duplicates_are_accepted_once_and_conflicts_rejected(db: Engine, sla: Sl
     assert count(db, EventRow) == 1
 
 
-def test_duplicates_inside_one_batch(db: Engine, sla: SlaEngine) -> None:
+def test_duplicates_inside_one_batch(db: Engine, sla: SlaTimer) -> None:
     result = store(db, sla, submitted("E1", "C1", MON), submitted("E1", "C1", MON))
     assert (result.accepted, result.duplicates) == (1, 1)
 
 
-def test_a_second_submitted_is_rejected(db: Engine, sla: SlaEngine) -> None:
+def test_a_second_submitted_is_rejected(db: Engine, sla: SlaTimer) -> None:
     result = store(db, sla, submitted("E1", "C1", MON), submitted("E2", "C1", MON))
     assert result.accepted == 1
     assert "already submitted by event 'E1'" in result.rejected[0].error
@@ -70,7 +70,7 @@ def test_a_second_submitted_is_rejected(db: Engine, sla: SlaEngine) -> None:
     assert "already submitted" in later.rejected[0].error
 
 
-def test_channel_and_branch_must_match_the_claim(db: Engine, sla: SlaEngine) -> None:
+def test_channel_and_branch_must_match_the_claim(db: Engine, sla: SlaTimer) -> None:
     store(db, sla, submitted("E1", "C1", MON, channel="online", branch="JKT"))
     result = store(
         db,
@@ -84,7 +84,7 @@ def test_channel_and_branch_must_match_the_claim(db: Engine, sla: SlaEngine) -> 
     assert "branch_code 'JKT', but this event says 'DPS'" in result.rejected[1].error
 
 
-def test_a_bad_neighbour_costs_nothing(db: Engine, sla: SlaEngine) -> None:
+def test_a_bad_neighbour_costs_nothing(db: Engine, sla: SlaTimer) -> None:
     result = store(
         db,
         sla,
@@ -97,7 +97,7 @@ def test_a_bad_neighbour_costs_nothing(db: Engine, sla: SlaEngine) -> None:
     assert count(db, EventRow) == 2
 
 
-def test_orphans_wait_for_their_submitted(db: Engine, sla: SlaEngine) -> None:
+def test_orphans_wait_for_their_submitted(db: Engine, sla: SlaTimer) -> None:
     result = store(db, sla, ev("E2", "C1", "documents_completed", MON), ev("E3", "C1", "paid", MON))
     assert result.accepted == 2
     with session_scope(db) as session:
@@ -115,7 +115,7 @@ def test_orphans_wait_for_their_submitted(db: Engine, sla: SlaEngine) -> None:
     assert [e.event_id for e in detail.events] == ["E1", "E2", "E3"]
 
 
-def test_waiting_events_pin_the_channel_for_the_submitted(db: Engine, sla: SlaEngine) -> None:
+def test_waiting_events_pin_the_channel_for_the_submitted(db: Engine, sla: SlaTimer) -> None:
     store(db, sla, ev("E2", "C1", "documents_completed", MON, channel="offline"))
     result = store(db, sla, submitted("E1", "C1", MON, channel="online"))
     assert result.accepted == 0
@@ -123,7 +123,7 @@ def test_waiting_events_pin_the_channel_for_the_submitted(db: Engine, sla: SlaEn
     assert store(db, sla, submitted("E1b", "C1", MON, channel="offline")).accepted == 1
 
 
-def test_a_late_paid_event_turns_a_breach_into_met(db: Engine, sla: SlaEngine) -> None:
+def test_a_late_paid_event_turns_a_breach_into_met(db: Engine, sla: SlaTimer) -> None:
     early = "2026-11-02T09:00:00+07:00"  # Monday: due at the end of Monday 9 November
     store(db, sla, submitted("E1", "C1", early), ev("E2", "C1", "documents_completed", early))
     assert goal_record(goal_row(db, "C1")).status_at(NOW) is Status.BREACHED
@@ -134,7 +134,7 @@ def test_a_late_paid_event_turns_a_breach_into_met(db: Engine, sla: SlaEngine) -
     assert goal_record(row).status_at(NOW) is Status.MET
 
 
-def test_untracked_claims_have_no_goals(db: Engine, sla: SlaEngine) -> None:
+def test_untracked_claims_have_no_goals(db: Engine, sla: SlaTimer) -> None:
     store(db, sla, submitted("E1", "OLD", "2021-01-04T09:00:00+07:00"))
     with session_scope(db) as session:
         claim = session.get(ClaimRow, "OLD")
@@ -148,7 +148,7 @@ def test_untracked_claims_have_no_goals(db: Engine, sla: SlaEngine) -> None:
     assert count(db, GoalRow) == 0
 
 
-def test_claim_view_as_of_before_submission(db: Engine, sla: SlaEngine) -> None:
+def test_claim_view_as_of_before_submission(db: Engine, sla: SlaTimer) -> None:
     # documents_completed stamped before the submitted event: before submission nothing runs.
     store(
         db,
@@ -163,8 +163,8 @@ def test_claim_view_as_of_before_submission(db: Engine, sla: SlaEngine) -> None:
     assert isinstance(after, ClaimDetail) and after.view.goals[0].status is Status.ON_TRACK
 
 
-def test_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaEngine) -> None:
-    from sla_monitor.store.ingest import materialise_stale
+def test_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaTimer) -> None:
+    from sla_monitor.services.recompute import recompute_stale
 
     items = [submitted("E1", "C1", MON), ev("E2", "C1", "documents_completed", MON)]
     assert put(db, sla, items).accepted == 2
@@ -172,27 +172,27 @@ def test_ingest_leaves_claims_stale_until_materialised(db: Engine, sla: SlaEngin
         claim = session.get(ClaimRow, "C1")
         assert claim is not None and claim.stale
     assert count(db, GoalRow) == 0  # as an import interrupted before its end leaves it
-    assert materialise_stale(db=db, sla=sla, now=NOW) == 1
+    assert recompute_stale(db=db, sla=sla, now=NOW) == 1
     assert goal_row(db, "C1").phase == Phase.RUNNING.value
     with session_scope(db) as session:
         claim = session.get(ClaimRow, "C1")
         assert claim is not None and not claim.stale
-    assert materialise_stale(db=db, sla=sla, now=NOW) == 0
+    assert recompute_stale(db=db, sla=sla, now=NOW) == 0
     # A later event of a materialised claim makes it stale again, and it is recomputed once.
     paid = [ev("E3", "C1", "paid", "2026-11-20T10:00:00+07:00")]
     assert put(db, sla, paid).accepted == 1
     assert goal_row(db, "C1").phase == Phase.RUNNING.value
-    assert materialise_stale(db=db, sla=sla, now=NOW) == 1
+    assert recompute_stale(db=db, sla=sla, now=NOW) == 1
     assert goal_row(db, "C1").phase == Phase.STOPPED.value
 
 
 def test_an_event_no_goal_reacts_to_is_stored_without_recomputing_its_claim(
-    db: Engine, sla: SlaEngine
+    db: Engine, sla: SlaTimer
 ) -> None:
     """`verified` is in no goal's start, pause, resume, reset, stop or cancel: it cannot change
     a goal, so its claim is not marked for recomputation, and the goals still equal a replay."""
+    from sla_monitor.services.recompute import recompute_stale
     from sla_monitor.services.verify import verify
-    from sla_monitor.store.ingest import materialise_stale
 
     assert sla.config.goal_event_types == {
         "documents_completed",
@@ -208,7 +208,7 @@ def test_an_event_no_goal_reacts_to_is_stored_without_recomputing_its_claim(
         claim = session.get(ClaimRow, "C1")
         assert claim is not None and not claim.stale
     assert count(db, EventRow) == 3
-    assert materialise_stale(db=db, sla=sla, now=NOW) == 0
+    assert recompute_stale(db=db, sla=sla, now=NOW) == 0
     assert goal_row(db, "C1") == stored_goal
     check = verify(db=db, sla=sla)
     assert (check.claims, check.pending, check.differences) == (1, 0, [])
@@ -218,15 +218,15 @@ def test_an_event_no_goal_reacts_to_is_stored_without_recomputing_its_claim(
         ev("E5", "C1", "paid", "2026-11-18T11:00:00+07:00"),
     ]
     assert put(db, sla, batch).accepted == 2
-    assert materialise_stale(db=db, sla=sla, now=NOW) == 1
+    assert recompute_stale(db=db, sla=sla, now=NOW) == 1
     assert goal_row(db, "C1").phase == Phase.STOPPED.value
 
 
-def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: SlaEngine) -> None:
+def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: SlaTimer) -> None:
     """Four writers post overlapping batches at once: none fails, each event is stored once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from sla_monitor.store.ingest import materialise_stale
+    from sla_monitor.services.recompute import recompute_stale
 
     claims = [f"K{n}" for n in range(60)]
     events = [submitted(f"{c}-1", c, MON) for c in claims]
@@ -239,16 +239,16 @@ def test_the_same_events_in_concurrent_batches_are_stored_once(db: Engine, sla: 
     with ThreadPoolExecutor(4) as pool:
         accepted = sum(pool.map(post, batches))
     assert accepted == len(events)
-    assert materialise_stale(db=db, sla=sla, now=NOW) == len(claims)
+    assert recompute_stale(db=db, sla=sla, now=NOW) == len(claims)
     assert count(db, EventRow) == len(events) and count(db, GoalRow) == len(claims)
 
 
 def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
-    db: Engine, sla: SlaEngine
+    db: Engine, sla: SlaTimer
 ) -> None:
     """A claim made stale again behind the pass waits for the next pass, so a steady stream
     of posts can never hold up an evaluation that first finishes the stale claims."""
-    from sla_monitor.store.ingest import materialise_stale
+    from sla_monitor.services.recompute import recompute_stale
 
     first = [submitted(f"{c}1", c, MON) for c in ("A", "B", "C")]
     assert put(db, sla, first).accepted == 3
@@ -258,13 +258,13 @@ def test_a_pass_of_materialisation_ends_while_events_keep_arriving(
         again = [ev(f"A-{next(posts)}", "A", "documents_completed", MON)]
         assert put(db, sla, again).accepted == 1
 
-    assert materialise_stale(db=db, sla=sla, now=NOW, chunk=1, progress=post_for_a) == 3
-    assert materialise_stale(db=db, sla=sla, now=NOW) == 1  # A, once, with all its events
+    assert recompute_stale(db=db, sla=sla, now=NOW, chunk=1, progress=post_for_a) == 3
+    assert recompute_stale(db=db, sla=sla, now=NOW) == 1  # A, once, with all its events
     assert goal_row(db, "A").phase == Phase.RUNNING.value
 
 
 def test_verify_counts_stale_claims_as_pending_and_compares_the_rest(
-    db: Engine, sla: SlaEngine
+    db: Engine, sla: SlaTimer
 ) -> None:
     from sla_monitor.services.verify import verify
 

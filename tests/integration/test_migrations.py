@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.store.db import (
     SchemaError,
     current_revision,
@@ -44,7 +44,7 @@ def test_an_empty_database_is_refused_with_the_command_to_run(db_url: str) -> No
 
 def test_upgrading_a_database_with_claims_keeps_them(db_url: str) -> None:
     from sla_monitor.config import load_config
-    from sla_monitor.domain.timer import Engine as SlaEngine
+    from sla_monitor.domain.timer import SlaTimer
     from sla_monitor.store.db import session_scope
     from sla_monitor.store.queries import claim_count
 
@@ -62,7 +62,7 @@ def test_upgrading_a_database_with_claims_keeps_them(db_url: str) -> None:
         assert upgrade(engine) == ("0001", head_revision())
         with session_scope(engine) as session:
             assert claim_count(session=session) == 1
-        sla = SlaEngine(load_config(Path(__file__).parent.parent.parent / "config"))
+        sla = SlaTimer(load_config(Path(__file__).parent.parent.parent / "config"))
         result = store(
             engine,
             sla,
@@ -110,7 +110,7 @@ def test_replicas_starting_together_migrate_one_after_the_other(postgres_url: st
 
 
 def test_downgrading_0009_gives_each_claim_its_last_event_time_back(
-    db: Engine, sla: SlaEngine
+    db: Engine, sla: SlaTimer
 ) -> None:
     """0009 dropped claims.last_event_at; going back to 0008 fills it from the claim's events,
     its latest occurred_at, whatever their type."""

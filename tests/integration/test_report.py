@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.render import report_csv, report_json
 from sla_monitor.services.views import daily_report, default_report_as_of
@@ -27,7 +27,7 @@ LATER = parse_rfc3339("2026-11-30T00:00:00Z")
 
 
 @pytest.fixture
-def november(db: Engine, sla: SlaEngine) -> Engine:
+def november(db: Engine, sla: SlaTimer) -> Engine:
     result = store(
         db,
         sla,
@@ -64,7 +64,7 @@ def november(db: Engine, sla: SlaEngine) -> Engine:
 
 
 def summary(
-    db: Engine, sla: SlaEngine, as_of: str | None = None, **filters: str
+    db: Engine, sla: SlaTimer, as_of: str | None = None, **filters: str
 ) -> dict[str, dict[str, object]]:
     moment = parse_rfc3339(as_of) if as_of else default_report_as_of(sla, DAY, LATER)
     with session_scope(db) as session:
@@ -77,7 +77,7 @@ def summary(
     }
 
 
-def test_the_day_as_computed_by_hand(november: Engine, sla: SlaEngine) -> None:
+def test_the_day_as_computed_by_hand(november: Engine, sla: SlaTimer) -> None:
     got = summary(november, sla)
     assert got["as_of"] == "2026-11-25T00:00:00+07:00"
     assert got["online"] == {
@@ -127,7 +127,7 @@ def test_the_day_as_computed_by_hand(november: Engine, sla: SlaEngine) -> None:
     ]
 
 
-def test_a_past_as_of_replays_claims_with_later_events(november: Engine, sla: SlaEngine) -> None:
+def test_a_past_as_of_replays_claims_with_later_events(november: Engine, sla: SlaTimer) -> None:
     got = summary(november, sla, as_of="2026-11-24T12:00:00+07:00")
     # At noon: C1 (10:00) and C4 (11:00) closed; C3 not yet paid and at risk (4.5 days used),
     # C7 at risk too; C2 (Denpasar) at risk, its deadline still ahead.
@@ -140,7 +140,7 @@ def test_a_past_as_of_replays_claims_with_later_events(november: Engine, sla: Sl
     assert [b["claim_id"] for b in got["breaches"]] == ["C1"]
 
 
-def test_filters_by_channel_and_branch(november: Engine, sla: SlaEngine) -> None:
+def test_filters_by_channel_and_branch(november: Engine, sla: SlaTimer) -> None:
     by_channel = summary(november, sla, channel="offline")
     assert set(by_channel) == {"as_of", "breaches", "offline"}
     by_branch = summary(november, sla, branch_code="DPS")
@@ -148,7 +148,7 @@ def test_filters_by_channel_and_branch(november: Engine, sla: SlaEngine) -> None
     assert by_branch["online"]["closed"] == 0
 
 
-def test_a_day_before_anything_happened_is_empty(november: Engine, sla: SlaEngine) -> None:
+def test_a_day_before_anything_happened_is_empty(november: Engine, sla: SlaTimer) -> None:
     with session_scope(november) as session:
         report = daily_report(
             session=session,
@@ -159,7 +159,7 @@ def test_a_day_before_anything_happened_is_empty(november: Engine, sla: SlaEngin
     assert report.breaches == [] and all(r.closed == 0 and r.at_risk == 0 for r in report.summary)
 
 
-def test_csv_lists_the_breaches(november: Engine, sla: SlaEngine) -> None:
+def test_csv_lists_the_breaches(november: Engine, sla: SlaTimer) -> None:
     with session_scope(november) as session:
         report = daily_report(
             session=session, sla=sla, day=DAY, as_of=parse_rfc3339("2026-11-25T00:00:00+07:00")

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from sla_monitor.domain.report import GoalFact, build_report
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, parse_rfc3339
 from sla_monitor.render import report_json
 from sla_monitor.services.demo import demo_events
+from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.services.views import daily_report, report_window, summary_rows
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.ingest import claim_of, materialise_stale
+from sla_monitor.store.goal_rows import claim_of
 from sla_monitor.store.queries import histories
 from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
 
@@ -26,7 +27,7 @@ LATER = parse_rfc3339("2026-06-01T00:00:00Z")
 PAUSE_AT_RISK = "2026-03-09T10:00:00+07:00"
 
 
-def brute_force(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[str, object]:
+def brute_force(db: Engine, sla: SlaTimer, day: date, as_of: int) -> dict[str, object]:
     with session_scope(db) as session:
         claims = [claim_of(row) for row in session.execute(select(ClaimRow)).scalars()]
         events = histories(session=session, claim_ids=[c.claim_id for c in claims])
@@ -50,7 +51,7 @@ def brute_force(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[str, 
     return report_json(report, sla.config)
 
 
-def checked_report(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[str, Any]:
+def checked_report(db: Engine, sla: SlaTimer, day: date, as_of: int) -> dict[str, Any]:
     """The indexed report's JSON, after asserting it equals the brute-force replay."""
     with session_scope(db) as session:
         fast = report_json(daily_report(session=session, sla=sla, day=day, as_of=as_of), sla.config)
@@ -59,7 +60,7 @@ def checked_report(db: Engine, sla: SlaEngine, day: date, as_of: int) -> dict[st
 
 
 @pytest.fixture
-def demo_month(db: Engine, sla: SlaEngine) -> Engine:
+def demo_month(db: Engine, sla: SlaTimer) -> Engine:
     raws = demo_events(config=sla.config, per_day=20, seed=7, now=LATER)
     # Never paid, no event after its completion: due at the end of Mon 16 March, open
     # and breached in every later window (the case counted by SQL, not replayed).
@@ -76,7 +77,7 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
     ]
     for start in range(0, len(raws), 2000):
         put(db, sla, raws[start : start + 2000], LATER)
-    materialise_stale(db=db, sla=sla, now=LATER)
+    recompute_stale(db=db, sla=sla, now=LATER)
     # Paid at exactly its deadline: met, and no new breach (a deadline passes only after it).
     store(db, sla, submitted("Q1", "EXACT", "2026-03-03T08:00:00+07:00"), now=LATER)
     store(db, sla, ev("Q2", "EXACT", "documents_completed", "2026-03-03T09:00:00+07:00"), now=LATER)
@@ -88,7 +89,7 @@ def demo_month(db: Engine, sla: SlaEngine) -> Engine:
     return db
 
 
-def test_indexed_report_equals_brute_force(demo_month: Engine, sla: SlaEngine) -> None:
+def test_indexed_report_equals_brute_force(demo_month: Engine, sla: SlaTimer) -> None:
     checked = 0
     for day in (date(2026, 3, 2), date(2026, 3, 17), date(2026, 3, 25), date(2026, 4, 2)):
         start, end = report_window(sla, day)
@@ -99,7 +100,7 @@ def test_indexed_report_equals_brute_force(demo_month: Engine, sla: SlaEngine) -
 
 
 def test_a_report_as_of_an_events_instant_includes_that_event(
-    demo_month: Engine, sla: SlaEngine
+    demo_month: Engine, sla: SlaTimer
 ) -> None:
     """At exactly an event's time the view includes it (occurred_at <= as_of): the goal
     version it starts is read, and the one it ended is not read as well.
@@ -127,7 +128,7 @@ def test_a_report_as_of_an_events_instant_includes_that_event(
 
 
 def test_a_report_as_of_the_event_that_ends_a_breached_version_lists_it_once(
-    demo_month: Engine, sla: SlaEngine
+    demo_month: Engine, sla: SlaTimer
 ) -> None:
     """A version is valid up to, not at, its valid_to: as of the payment of a goal already
     past its deadline, the report reads the stopped version alone, not the late running one
@@ -152,7 +153,7 @@ def test_a_report_as_of_the_event_that_ends_a_breached_version_lists_it_once(
 
 
 def test_a_goal_paid_at_exactly_its_deadline_is_met_and_no_breach(
-    demo_month: Engine, sla: SlaEngine
+    demo_month: Engine, sla: SlaTimer
 ) -> None:
     with session_scope(demo_month) as session:
         due = session.execute(

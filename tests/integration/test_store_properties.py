@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, parse_rfc3339
 from sla_monitor.services.views import ClaimDetail, claim_detail
 from sla_monitor.store.db import session_scope
@@ -43,7 +43,7 @@ def events_of(claim_id: str, steps: list[tuple[str, int]]) -> list[dict[str, Any
     return out
 
 
-def snapshot(db: Engine, sla: SlaEngine, claim_id: str) -> tuple[object, ...]:
+def snapshot(db: Engine, sla: SlaTimer, claim_id: str) -> tuple[object, ...]:
     with session_scope(db) as session:
         rows = session.execute(select(GoalRow).where(GoalRow.claim_id == claim_id)).scalars().all()  # type: ignore[arg-type]
         detail = claim_detail(session=session, sla=sla, claim_id=claim_id, as_of=NOW)
@@ -60,7 +60,7 @@ def snapshot(db: Engine, sla: SlaEngine, claim_id: str) -> tuple[object, ...]:
 )
 @given(steps=history, seed=st.integers(0, 2**32))
 def test_any_arrival_order_and_duplicate_delivery_give_the_same_claim(
-    db: Engine, sla: SlaEngine, steps: list[tuple[str, int]], seed: int
+    db: Engine, sla: SlaTimer, steps: list[tuple[str, int]], seed: int
 ) -> None:
     n = next(claim_numbers)
     in_order, shuffled = f"A{n}", f"B{n}"

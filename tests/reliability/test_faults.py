@@ -42,11 +42,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from sla_monitor.domain.events import parse_events
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.services.verify import verify
+from sla_monitor.store.batches import ingest
 from sla_monitor.store.db import make_engine, upgrade
-from sla_monitor.store.ingest import ingest, materialise_stale
 from tests.conftest import REPOSITORY
 from tests.reliability.private_postgres import PrivatePostgres, find_bindir
 from tests.reliability.workload import (
@@ -796,7 +797,7 @@ def _application_engine(url: str, name: str) -> Engine:
     ],
 )
 def test_two_batches_of_one_claim_committing_together_leave_its_goals_right(
-    postgres_url: str, race: str, sla: SlaEngine
+    postgres_url: str, race: str, sla: SlaTimer
 ) -> None:
     """Two batches with different new events of one claim, in two transactions that run side
     by side and commit one right after the other: a third connection holds the row of the
@@ -841,7 +842,7 @@ def test_two_batches_of_one_claim_committing_together_leave_its_goals_right(
             goal_event_types=sla.config.goal_event_types,
         )
         assert result.accepted == len(raws) and not result.rejected, result
-        materialise_stale(db=db, sla=sla, now=now)  # as the service's materialiser does next
+        recompute_stale(db=db, sla=sla, now=now)  # as the service's materialiser does next
 
     store(engine, before)  # the events counter row exists from here on
     holder = engine.connect()

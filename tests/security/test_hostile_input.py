@@ -50,7 +50,7 @@ from sla_monitor.domain.events import (
     parse_event,
 )
 from sla_monitor.domain.policy import EVENT_TYPES
-from sla_monitor.domain.timer import Engine as SlaEngine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import MICROS, format_rfc3339, parse_rfc3339
 from sla_monitor.entrypoints.api.app import create_app
 from sla_monitor.entrypoints.scheduler import Monitor
@@ -391,14 +391,14 @@ def test_a_field_of_another_type_is_rejected_by_name(name: str, value: Any) -> N
 # --- the app --------------------------------------------------------------------------------
 
 
-def make_app(db: Engine, sla: SlaEngine) -> FastAPI:
+def make_app(db: Engine, sla: SlaTimer) -> FastAPI:
     """The app as `serve` builds it, with a clock fixed at NOW and one writer token."""
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: NOW, holder="security-test")
     return create_app(monitor=monitor, api_tokens=[TOKEN], run_scheduler=False)
 
 
 @pytest.fixture
-def client(db: Engine, sla: SlaEngine) -> Iterator[TestClient]:
+def client(db: Engine, sla: SlaTimer) -> Iterator[TestClient]:
     # A server error is answered 500 instead of raised here, so the test can say what it got
     # and still look at the tables.
     with TestClient(make_app(db, sla), raise_server_exceptions=False) as test_client:
@@ -448,7 +448,7 @@ def assert_only_the_neighbour_stored(db: Engine) -> None:
 
 
 @pytest.fixture
-def api_schema(db: Engine, sla: SlaEngine) -> Any:
+def api_schema(db: Engine, sla: SlaTimer) -> Any:
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: NOW, holder="security-test")
     monitor.tick()  # an evaluation at NOW, so /readyz answers 200 rather than a designed 503
     app = create_app(monitor=monitor, api_tokens=[TOKEN], run_scheduler=False)

@@ -41,7 +41,7 @@ from sla_monitor.domain.policy import (
     SlaConfig,
     parse_target,
 )
-from sla_monitor.domain.timer import Claim, Engine
+from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -818,7 +818,7 @@ ENGINE_CONFIG = SlaConfig(
         "DPS": Branch("DPS", "Kantor Cabang Denpasar", "Bali Nusa Tenggara Papua", MAKASSAR),
     },
 )
-ENGINE = Engine(ENGINE_CONFIG, CALENDARS)
+ENGINE = SlaTimer(ENGINE_CONFIG, CALENDARS)
 
 
 def claim(submitted: str, channel: str = "online", branch: str = "JKT") -> Claim:

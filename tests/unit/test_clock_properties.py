@@ -30,7 +30,7 @@ from sla_monitor.domain.policy import (
     SlaConfig,
     parse_target,
 )
-from sla_monitor.domain.timer import Claim, Engine
+from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 
 BASE = parse_rfc3339("2026-03-09T00:00:00+07:00")
@@ -156,7 +156,7 @@ def test_a_claim_viewed_as_of_a_past_instant_ignores_later_events(
         policies=(Policy("p", date(2022, 7, 7), (g,)),),
         branches={"DPS": Branch("DPS", "Denpasar", "Bali", "Asia/Makassar")},
     )
-    engine = Engine(config, CALENDARS)
+    engine = SlaTimer(config, CALENDARS)
     claim = Claim("C1", "online", "DPS", BASE)
     as_of = BASE + cut * HOUR
     seen = engine.view(claim, events, as_of).goals[0]
@@ -185,7 +185,7 @@ def test_the_goal_version_valid_at_any_instant_is_the_view_then(
         policies=(Policy("p", date(2022, 7, 7), (g,)),),
         branches={"DPS": Branch("DPS", "Denpasar", "Bali", "Asia/Makassar")},
     )
-    engine = Engine(config, CALENDARS)
+    engine = SlaTimer(config, CALENDARS)
     claim = Claim("C1", "online", "DPS", BASE + 5 * HOUR)
     _, (versions,) = engine.versions(claim, events)
     _, (final,) = engine.records(claim, events)

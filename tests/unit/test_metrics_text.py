@@ -15,9 +15,8 @@ from prometheus_client.registry import Collector
 
 from sla_monitor.config import load_config
 from sla_monitor.domain.policy import Branch, SlaConfig
-from sla_monitor.domain.recording import BREACHES, CLOSED, EVENTS, RECLASSIFIED
+from sla_monitor.domain.recording import Counted, Snapshot
 from sla_monitor.observability.metrics import Family, Series, SnapshotSeries, TextFormat
-from sla_monitor.services.evaluate import Snapshot
 
 CONFIG = Path(__file__).parent.parent.parent / "config"
 
@@ -64,12 +63,14 @@ def busy_snapshot(config: SlaConfig) -> Snapshot:
     channel, goal = config.channel_goals()[0]
     branch = "Q01"
     counters: Counter[tuple[str, str, str, str, str]] = Counter()
-    counters[(CLOSED, channel, goal, branch, "met")] = 12_345_678  # written with an exponent
-    counters[(CLOSED, channel, goal, branch, "breached")] = 3
-    counters[(BREACHES, channel, goal, branch, "")] = 7
-    counters[(BREACHES, channel, goal, "UNLISTED", "")] = 1  # a branch no longer configured
-    counters[(EVENTS, "", "", "", "accepted")] = 99
-    counters[(RECLASSIFIED, channel, goal, branch, "breached:met")] = 2
+    counters[(Counted.CLOSED, channel, goal, branch, "met")] = (
+        12_345_678  # written with an exponent
+    )
+    counters[(Counted.CLOSED, channel, goal, branch, "breached")] = 3
+    counters[(Counted.BREACHES, channel, goal, branch, "")] = 7
+    counters[(Counted.BREACHES, channel, goal, "UNLISTED", "")] = 1  # a branch no longer configured
+    counters[(Counted.EVENTS, "", "", "", "accepted")] = 99
+    counters[(Counted.RECLASSIFIED, channel, goal, branch, "breached:met")] = 2
     return Snapshot(
         open_goals={(channel, goal, branch, "at_risk"): 5, (channel, goal, "X9", "breached"): 1},
         counters=counters,

@@ -24,8 +24,8 @@ from sla_monitor.observability.logs import REQUEST_ID, install_request_ids, requ
 from sla_monitor.observability.metrics import Exposition
 from sla_monitor.render import claim_json
 from sla_monitor.services.views import ClaimDetail, WaitingClaim, claim_detail
+from sla_monitor.store.batches import ingest
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.ingest import ingest
 
 log = logging.getLogger("sla_monitor.entrypoints.api")
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)

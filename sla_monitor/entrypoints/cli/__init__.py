@@ -42,7 +42,7 @@ from sla_monitor.domain.calendar_data import (
     decree_status,
 )
 from sla_monitor.domain.policy import FIRST_YEAR, LAST_YEAR, CalendarSpec, SlaConfig
-from sla_monitor.domain.timer import Engine
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import (
     MICROS,
     Instant,
@@ -61,6 +61,7 @@ from sla_monitor.services.import_files import (
     read_csv,
     read_jsonl,
 )
+from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.services.verify import Check, recompute, verify
 from sla_monitor.services.views import (
     ClaimDetail,
@@ -79,7 +80,6 @@ from sla_monitor.store.db import (
     upgrade,
 )
 from sla_monitor.store.fingerprints import stored as stored_fingerprints
-from sla_monitor.store.ingest import materialise_stale
 from sla_monitor.store.queries import claim_count, waiting_events
 
 app = typer.Typer(
@@ -204,7 +204,7 @@ def import_command(
     """Import events; exit 0 if none was rejected, 1 if some were (the valid ones are stored)."""
     context: Context = ctx.obj
     with friendly_errors():
-        sla = Engine(context.config())
+        sla = SlaTimer(context.config())
         db = context.database(migrate=True)
         missing = [f for f in files if f != "-" and not Path(f).is_file()]
         if missing:
@@ -301,7 +301,7 @@ def claim_command(
     context: Context = ctx.obj
     with friendly_errors():
         config = context.config()
-        sla = Engine(config)
+        sla = SlaTimer(config)
         moment = _as_of(as_of, now())
         db = context.database(migrate=False)
         with session_scope(db) as session:
@@ -356,10 +356,10 @@ def report_command(
             )
         if branch is not None and branch not in config.branches:
             fail(f"--branch {branch!r} is not in the branch registry")
-        sla = Engine(config)
+        sla = SlaTimer(config)
         moment = _as_of(as_of, default_report_as_of(sla, report_day, now()))
         db = context.database(migrate=False)
-        materialise_stale(db=db, sla=sla, now=now())  # finish an import that was interrupted
+        recompute_stale(db=db, sla=sla, now=now())  # finish an import that was interrupted
         with session_scope(db) as session:
             report = daily_report(
                 session=session,
@@ -419,7 +419,7 @@ def demo_command(
         fail(f"--month {month!r} is not a month like 2026-03")
     with friendly_errors():
         config = context.config()
-        sla = Engine(config)
+        sla = SlaTimer(config)
         db = context.database(migrate=True)
         raw = demo_events(config=config, month=first, per_day=per_day, seed=seed, now=now())
         lines = iter([SourceLine(i + 1, raw=event) for i, event in enumerate(raw)])
@@ -620,7 +620,7 @@ def _to_second(instant: Instant, config: SlaConfig) -> str:
     return format_rfc3339(instant - instant % MICROS, config.report_zone)
 
 
-def _calendar_changes(check: Check, db: DbEngine, sla: Engine) -> list[dict[str, object]]:
+def _calendar_changes(check: Check, db: DbEngine, sla: SlaTimer) -> list[dict[str, object]]:
     """The calendars that changed since some goals were computed, for people and JSON."""
     if not check.outdated_goals:
         return []
@@ -684,7 +684,7 @@ def verify_command(
     """
     context: Context = ctx.obj
     with friendly_errors():
-        sla = Engine(context.config())
+        sla = SlaTimer(context.config())
         db = context.database(migrate=False)
         with _progress(counting="claims") as progress:
             task = progress.add_task("verify", total=_count_claims(db))
@@ -734,7 +734,7 @@ def recompute_command(
     """
     context: Context = ctx.obj
     with friendly_errors(), ExitStack() as stack:
-        sla = Engine(context.config())
+        sla = SlaTimer(context.config())
         db = context.database(migrate=False)
         sink = stack.enter_context(changes.open("w", encoding="utf-8")) if changes else None
         moment = now()
@@ -817,7 +817,7 @@ def serve_command(
         )
     with friendly_errors():
         config = context.config()
-        sla = Engine(config)
+        sla = SlaTimer(config)
         try:
             tokens = settings.tokens(channels=config.channels, branches=config.branches)
         except TokenError as exc:
@@ -867,7 +867,7 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
 class _DemoFeeder:
     """Feeds `serve --demo`: the demo month once if the database is empty, then live claims."""
 
-    def __init__(self, *, db: DbEngine, sla: Engine):
+    def __init__(self, *, db: DbEngine, sla: SlaTimer):
         import threading
 
         self.db, self.sla = db, sla

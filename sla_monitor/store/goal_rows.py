@@ -1,0 +1,143 @@
+"""Rewriting the goal rows of claims from all their stored events: the goals, their
+versions through time, the counters and the open-goal counts, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlmodel import Session
+
+from sla_monitor.domain.calendar_data import Fingerprint
+from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.recording import CounterKey, Recorded, account
+from sla_monitor.domain.timer import Claim, SlaTimer
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store import counters, evaluator, fingerprints, open_counts
+from sla_monitor.store.bulk import insert_rows
+from sla_monitor.store.queries import RECORD_COLUMNS, histories, stored_record
+from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS, ClaimRow
+from sla_monitor.store.transactions import chunks
+
+# Versions a report can count: a goal not started or cancelled counts in none.
+COUNTED_PHASES = (Phase.RUNNING, Phase.PAUSED, Phase.STOPPED)
+
+
+def claim_of(row: ClaimRow) -> Claim:
+    return Claim(row.claim_id, row.channel, row.branch_code, row.submitted_at)
+
+
+def recompute_claims(
+    *, session: Session, sla: SlaTimer, claims: Sequence[Claim], now: Instant
+) -> None:
+    """Recompute the goal rows of these claims from all their stored events."""
+    if not claims:
+        return
+    ids = [c.claim_id for c in claims]
+    # The evaluator row before the goals, in the order an evaluation takes them.
+    changes = open_counts.Changes(evaluator.hold_for_rewrite(session))
+    history = histories(session=session, claim_ids=ids)
+    stored = _stored_goals(session, ids)
+    increments: Counter[CounterKey] = Counter()
+    goal_rows: list[dict[str, object]] = []
+    calendars = sla.fingerprints
+    claim_rows: list[dict[str, object]] = []
+    version_rows: list[dict[str, object]] = []
+    for claim in claims:
+        events = history[claim.claim_id]
+        policy_id, versions = sla.versions(claim, events)
+        claim_rows.append(
+            {
+                "claim_id": claim.claim_id,
+                "policy_id": policy_id,
+                "updated_at": now,
+                "stale": False,
+            }
+        )
+        old_goals = stored.get(claim.claim_id, {})
+        for goal_versions in versions:
+            r = goal_versions[-1].record
+            old = old_goals.pop(r.goal_id, None)
+            changes.replace(claim.channel, claim.branch_code, old.record if old else None, r)
+            before = old.recorded if old else Recorded()
+            after, counted = account(before, r, now)
+            for name, detail in counted:
+                increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
+            goal_rows.append(
+                {
+                    **_record_columns(claim, r),
+                    "policy_id": policy_id,
+                    "breach_recorded_at": after.breach_at,
+                    "outcome_recorded": after.outcome,
+                    "calendar_fingerprint": _digest(calendars.get((policy_id or "", r.goal_id))),
+                }
+            )
+            version_rows.extend(
+                {
+                    **_record_columns(claim, v.record),
+                    "valid_from": v.valid_from,
+                    "valid_to": v.valid_to,
+                }
+                for v in goal_versions
+                if v.record.phase in COUNTED_PHASES
+            )
+        for gone in old_goals.values():  # a goal its policy no longer has
+            changes.replace(claim.channel, claim.branch_code, gone.record, None)
+    session.execute(
+        update(CLAIMS).where(CLAIMS.c.claim_id == bindparam("key")),
+        [{**row, "key": row.pop("claim_id")} for row in claim_rows],
+    )
+    for part in chunks(ids):
+        session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
+        session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
+    fingerprints.keep(session=session, fingerprints=filter(None, calendars.values()), now=now)
+    insert_rows(session, GOALS, goal_rows)
+    insert_rows(session, VERSIONS, version_rows)
+    counters.add(session=session, increments=increments)
+    open_counts.apply(session, changes.deltas)
+
+
+def _digest(fingerprint: Fingerprint | None) -> str | None:
+    return None if fingerprint is None else fingerprint.digest
+
+
+def _record_columns(claim: Claim, r: GoalRecord) -> dict[str, object]:
+    return {
+        "claim_id": claim.claim_id,
+        "goal_id": r.goal_id,
+        "channel": claim.channel,
+        "branch_code": claim.branch_code,
+        "phase": r.phase.value,
+        "started_at": r.started_at,
+        "ended_at": r.ended_at,
+        "due_at": r.due_at,
+        "at_risk_at": r.at_risk_at,
+        "elapsed_us": r.elapsed,
+        "target_us": r.target,
+    }
+
+
+@dataclass(frozen=True)
+class _StoredGoal:
+    record: GoalRecord  # as stored before this rewrite
+    recorded: Recorded  # what the metrics have already counted of it
+
+
+def _stored_goals(session: Session, claim_ids: Sequence[str]) -> dict[str, dict[str, _StoredGoal]]:
+    """These claims' goal rows as stored, by claim and goal."""
+    g = GOALS.c
+    found: defaultdict[str, dict[str, _StoredGoal]] = defaultdict(dict)
+    for part in chunks(claim_ids):
+        query = select(
+            g.claim_id, g.breach_recorded_at, g.outcome_recorded, *(g[n] for n in RECORD_COLUMNS)
+        ).where(g.claim_id.in_(part))
+        # FOR UPDATE: an evaluation recording a breach of these goals commits before this
+        # read, or waits until these rows are rewritten; it is never counted twice.
+        for row in session.connection().execute(query.with_for_update()):
+            record = stored_record(row[3:])
+            recorded = Recorded(row.breach_recorded_at, row.outcome_recorded)
+            found[row.claim_id][record.goal_id] = _StoredGoal(record, recorded)
+    return found
