@@ -50,7 +50,7 @@ from sla_monitor.domain.policy import Goal, SlaConfig
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.services.evaluate import evaluate
-from sla_monitor.services.views import daily_report, default_report_as_of
+from sla_monitor.services.reports import daily_report, default_report_as_of
 from sla_monitor.store import evaluator
 from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims

@@ -698,7 +698,7 @@ def fill_store(
         source="bench-fill",
         db=db,
         sla=sla,
-        now=lambda: moment,
+        clock=lambda: moment,
         batch_size=batch_size,
         parse_workers=default_parse_workers(),
         on_batch=on_batch,

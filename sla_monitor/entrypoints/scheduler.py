@@ -35,7 +35,7 @@ from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.store import evaluator
 from sla_monitor.store.evaluator import LEASE
 
-log = logging.getLogger("sla_monitor.entrypoints.scheduler")
+log = logging.getLogger("sla_monitor.monitor")
 # How often the leader looks for claims stored stale by another replica (its own API wakes
 # it at once): a query of one partial index, and the lag of a replica's events in reports.
 RECOMPUTE_POLL = 1.0

@@ -23,8 +23,9 @@ from sqlalchemy import Engine
 from sla_monitor.domain.events import Event, EventError, load_json, parse_events
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
+from sla_monitor.services.accept_events import store_events
 from sla_monitor.services.recompute import recompute_stale
-from sla_monitor.store.batches import IngestResult, ingest
+from sla_monitor.store.batches import IngestResult
 
 BATCH = 1000
 
@@ -169,7 +170,7 @@ def _parsed_batches(
     lines: Iterator[SourceLine],
     *,
     batch_size: int,
-    now: Callable[[], Instant],
+    clock: Callable[[], Instant],
     sla: SlaTimer,
     workers: int,
 ) -> Iterator[_Parsed]:
@@ -179,7 +180,7 @@ def _parsed_batches(
     batches = iter(lambda: list(islice(lines, batch_size)), [])
 
     def inline(batch: list[SourceLine]) -> _Parsed:
-        moment = now()
+        moment = clock()
         items = parse_lines(batch, now=moment, channels=channels, branches=branches)
         return _Parsed(batch, moment, items)
 
@@ -200,7 +201,7 @@ def _parsed_batches(
     try:
         while True:
             while len(ahead) < 2 * workers and (batch := next(batches, None)):
-                moment = now()
+                moment = clock()
                 ahead.append((batch, moment, pool.submit(_worker_parse, batch, moment)))
             if not ahead:
                 return
@@ -216,7 +217,7 @@ def import_lines(
     source: str,
     db: Engine,
     sla: SlaTimer,
-    now: Callable[[], Instant],
+    clock: Callable[[], Instant],
     batch_size: int = BATCH,
     parse_workers: int = 0,
     on_batch: Callable[[IngestResult], None] = lambda result: None,
@@ -224,15 +225,10 @@ def import_lines(
 ) -> ImportResult:
     total = ImportResult()
     for parsed in _parsed_batches(
-        lines, batch_size=batch_size, now=now, sla=sla, workers=parse_workers
+        lines, batch_size=batch_size, clock=clock, sla=sla, workers=parse_workers
     ):
         # Goals are recomputed once per claim at the end, not once per batch it appears in.
-        result = ingest(
-            db=db,
-            items=parsed.items,
-            received_at=parsed.moment,
-            goal_event_types=sla.config.goal_event_types,
-        )
+        result = store_events(db=db, sla=sla, items=parsed.items, received_at=parsed.moment)
         total.accepted += result.accepted
         total.duplicates += result.duplicates
         total.rejections.extend(
@@ -240,5 +236,5 @@ def import_lines(
             for r in result.rejected
         )
         on_batch(result)
-    total.recomputed = recompute_stale(db=db, sla=sla, now=now(), progress=on_recomputed)
+    total.recomputed = recompute_stale(db=db, sla=sla, now=clock(), progress=on_recomputed)
     return total

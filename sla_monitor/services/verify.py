@@ -235,7 +235,7 @@ def verify(
     return total
 
 
-def recompute(
+def recompute_all(
     *,
     db: Engine,
     sla: SlaTimer,

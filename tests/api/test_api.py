@@ -42,7 +42,9 @@ def make_client(
 ) -> tuple[TestClient, Monitor]:
     monitor = Monitor(db=db, sla=sla, interval=30, clock=clock, holder="test")
     options.setdefault("run_scheduler", False)
-    app = create_app(monitor=monitor, api_tokens=["old-token", TOKEN], **options)
+    app = create_app(
+        db=db, sla=sla, clock=clock, monitor=monitor, api_tokens=["old-token", TOKEN], **options
+    )
     return TestClient(app), monitor
 
 
@@ -321,12 +323,12 @@ def test_a_write_conflict_that_outlasts_the_retries_is_503_not_500(
 ) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    import sla_monitor.entrypoints.api.app as app_module
+    import sla_monitor.entrypoints.api.routes.events as app_module
 
     def conflicting(**_: Any) -> None:
         raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: events.event_id"))
 
-    monkeypatch.setattr(app_module, "ingest", conflicting)
+    monkeypatch.setattr(app_module, "accept_events", conflicting)
     response = client.post("/v1/events", json=event("E1"), headers=AUTH)
     assert response.status_code == 503 and "nothing was stored" in response.json()["detail"]
 

@@ -44,8 +44,12 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 def make(db: Engine, sla: SlaTimer, **options: Any) -> TestClient:
-    monitor = Monitor(db=db, sla=sla, interval=30, clock=Clock(NOW), holder="test")
+    clock = Clock(NOW)
+    monitor = Monitor(db=db, sla=sla, interval=30, clock=clock, holder="test")
     app = create_app(
+        db=db,
+        sla=sla,
+        clock=clock,
         monitor=monitor,
         api_tokens=[OLD_WRITER, WRITER],
         tokens=SCOPED_TOKENS,
@@ -201,7 +205,7 @@ def test_logs_carry_request_ids_and_never_tokens_or_event_content(
     requests = [
         json.loads(line)
         for line in lines
-        if json.loads(line)["logger"] == "sla_monitor.entrypoints.api"
+        if json.loads(line)["logger"] == "sla_monitor.api"
     ]
     access = [r for r in requests if "status" in r]
     assert [r["status"] for r in access] == [200, 200, 200, 401]

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from sla_monitor.domain.events import Event, EventError, parse_events
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.services.accept_events import accept_events
 from sla_monitor.services.recompute import recompute_stale
-from sla_monitor.store.batches import IngestResult, ingest
+from sla_monitor.store.batches import IngestResult
 
 NOW = parse_rfc3339("2026-11-22T12:00:00+07:00")
 
@@ -25,18 +25,9 @@ def submitted(
     return ev(event_id, claim_id, "submitted", at, channel=channel, branch_code=branch)
 
 
-def parsed(sla: SlaTimer, raws: list[dict[str, Any]], now: int = NOW) -> list[Event | EventError]:
-    return parse_events(raws, now=now, channels=sla.config.channels, branches=sla.config.branches)
-
-
 def put(db: Engine, sla: SlaTimer, raws: list[dict[str, Any]], now: int = NOW) -> IngestResult:
     """Store the events as the API does: their claims are left stale, not recomputed."""
-    return ingest(
-        db=db,
-        items=parsed(sla, raws, now),
-        received_at=now,
-        goal_event_types=sla.config.goal_event_types,
-    )
+    return accept_events(db=db, sla=sla, raws=raws, now=now)
 
 
 def store(db: Engine, sla: SlaTimer, *raws: dict[str, Any], now: int = NOW) -> IngestResult:

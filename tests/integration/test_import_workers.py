@@ -57,7 +57,13 @@ def _lines() -> bytes:
 def _import(db: Engine, sla: SlaTimer, workers: int) -> ImportResult:
     lines = read_jsonl(io.BytesIO(_lines()), lambda _n: None)
     return import_lines(
-        lines, source="f", db=db, sla=sla, now=lambda: NOW, batch_size=BATCH, parse_workers=workers
+        lines,
+        source="f",
+        db=db,
+        sla=sla,
+        clock=lambda: NOW,
+        batch_size=BATCH,
+        parse_workers=workers,
     )
 
 

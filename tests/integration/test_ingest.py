@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from sla_monitor.domain.goals import Phase, Status
+from sla_monitor.domain.goals import GoalRecord, Phase, Status
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, parse_rfc3339
-from sla_monitor.services.views import ClaimDetail, WaitingClaim, claim_detail, goal_record
+from sla_monitor.services.claim_view import ClaimDetail, WaitingClaim, claim_detail
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.queries import waiting_events
 from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow
 
 from .helpers import NOW, ev, put, store, submitted
+
+
+def goal_record(row: GoalRow) -> GoalRecord:
+    return GoalRecord(
+        goal_id=row.goal_id,
+        phase=Phase(row.phase),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        due_at=row.due_at,
+        at_risk_at=row.at_risk_at,
+        elapsed=row.elapsed_us,
+        target=row.target_us,
+    )
+
 
 MON = "2026-11-16T09:00:00+07:00"
 

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
-from sla_monitor.render import report_csv, report_json
-from sla_monitor.services.views import daily_report, default_report_as_of
+from sla_monitor.render.documents import report_csv, report_json
+from sla_monitor.services.reports import daily_report, default_report_as_of
 from sla_monitor.store.db import session_scope
 
 from .helpers import ev, store, submitted

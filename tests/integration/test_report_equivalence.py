@@ -12,10 +12,10 @@ from sqlalchemy import Engine, select
 from sla_monitor.domain.report import GoalFact, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, parse_rfc3339
-from sla_monitor.render import report_json
+from sla_monitor.render.documents import report_json
 from sla_monitor.services.demo import demo_events
 from sla_monitor.services.recompute import recompute_stale
-from sla_monitor.services.views import daily_report, report_window, summary_rows
+from sla_monitor.services.reports import daily_report, report_window, summary_rows
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.goal_rows import claim_of
 from sla_monitor.store.queries import histories

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, parse_rfc3339
-from sla_monitor.services.views import ClaimDetail, claim_detail
+from sla_monitor.services.claim_view import ClaimDetail, claim_detail
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.tables import GoalRow
 

@@ -394,7 +394,9 @@ def test_a_field_of_another_type_is_rejected_by_name(name: str, value: Any) -> N
 def make_app(db: Engine, sla: SlaTimer) -> FastAPI:
     """The app as `serve` builds it, with a clock fixed at NOW and one writer token."""
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: NOW, holder="security-test")
-    return create_app(monitor=monitor, api_tokens=[TOKEN], run_scheduler=False)
+    return create_app(
+        db=db, sla=sla, clock=lambda: NOW, monitor=monitor, api_tokens=[TOKEN], run_scheduler=False
+    )
 
 
 @pytest.fixture
@@ -451,7 +453,9 @@ def assert_only_the_neighbour_stored(db: Engine) -> None:
 def api_schema(db: Engine, sla: SlaTimer) -> Any:
     monitor = Monitor(db=db, sla=sla, interval=30, clock=lambda: NOW, holder="security-test")
     monitor.tick()  # an evaluation at NOW, so /readyz answers 200 rather than a designed 503
-    app = create_app(monitor=monitor, api_tokens=[TOKEN], run_scheduler=False)
+    app = create_app(
+        db=db, sla=sla, clock=lambda: NOW, monitor=monitor, api_tokens=[TOKEN], run_scheduler=False
+    )
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from sla_monitor.domain.policy import EVENT_TYPES
 
 BATCH_LIMIT = 1000
@@ -49,3 +51,19 @@ REQUEST_BODY: dict[str, Any] = {
     "required": True,
     "content": {"application/json": {"schema": {"oneOf": [EVENT, BATCH]}}},
 }
+
+
+class RejectedEvent(BaseModel):
+    index: int
+    event_id: str | None
+    error: str
+
+
+class IngestResponse(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedEvent]
+
+
+class Problem(BaseModel):
+    detail: str

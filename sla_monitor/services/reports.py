@@ -1,53 +1,16 @@
-"""The claim view and the daily report, read from the store through the SLA engine."""
+"""The daily report, read from the goal versions valid at its `as_of` (docs/rules.md#reports)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlmodel import Session
 
-from sla_monitor.domain.events import Event
-from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.goals import Phase
 from sla_monitor.domain.report import GoalFact, Report, build_report
-from sla_monitor.domain.timer import Claim, ClaimView, SlaTimer
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant, local_instant
-from sla_monitor.store.batches import row_to_event
-from sla_monitor.store.goal_rows import claim_of
-from sla_monitor.store.queries import (
-    claim_events,
-    get_claim,
-    histories,
-    open_status_counts,
-    window_goals,
-)
-from sla_monitor.store.tables import GoalRow
-
-
-@dataclass(frozen=True)
-class ClaimDetail:
-    view: ClaimView
-    events: list[Event]
-
-
-@dataclass(frozen=True)
-class WaitingClaim:
-    """Events are stored for this claim id, but its `submitted` event has not arrived."""
-
-    claim_id: str
-    waiting: int
-
-
-def claim_detail(
-    *, session: Session, sla: SlaTimer, claim_id: str, as_of: Instant
-) -> ClaimDetail | WaitingClaim | None:
-    rows = claim_events(session=session, claim_id=claim_id)
-    claim_row = get_claim(session=session, claim_id=claim_id)
-    if claim_row is None:
-        return WaitingClaim(claim_id, len(rows)) if rows else None
-    events = [row_to_event(r) for r in rows]
-    clock_events = histories(session=session, claim_ids=[claim_id])[claim_id]
-    return ClaimDetail(sla.view(claim_of(claim_row), clock_events, as_of), events)
+from sla_monitor.store.queries import open_status_counts, window_goals
 
 
 def report_window(sla: SlaTimer, day: date) -> tuple[Instant, Instant]:
@@ -110,19 +73,3 @@ def daily_report(
 
 def summary_rows(sla: SlaTimer, channel: str | None) -> list[tuple[str, str]]:
     return [(c, g) for c, g in sla.config.channel_goals() if channel in (None, c)]
-
-
-def goal_record(row: GoalRow) -> GoalRecord:
-    return GoalRecord(
-        goal_id=row.goal_id,
-        phase=Phase(row.phase),
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        due_at=row.due_at,
-        at_risk_at=row.at_risk_at,
-        elapsed=row.elapsed_us,
-        target=row.target_us,
-    )
-
-
-__all__ = ["Claim", "ClaimDetail", "WaitingClaim", "claim_detail", "daily_report"]

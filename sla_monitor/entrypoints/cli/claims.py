@@ -1,0 +1,46 @@
+"""`sla-monitor claim`: one claim's events, goals, deadlines and status."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from sla_monitor.bootstrap import wall_clock
+from sla_monitor.domain.timer import SlaTimer
+from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
+from sla_monitor.render import documents, tables
+from sla_monitor.services.claim_view import ClaimDetail, WaitingClaim, claim_detail
+from sla_monitor.store.db import session_scope
+
+
+@app.command("claim")
+def claim_command(
+    ctx: typer.Context,
+    claim_id: Annotated[str, typer.Argument(help="The claim to show.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_of: Annotated[str | None, typer.Option(help="RFC 3339 instant; default now.")] = None,
+) -> None:
+    """One claim's events, goals, deadlines and status."""
+    context: Context = ctx.obj
+    with friendly_errors():
+        config = context.config()
+        sla = SlaTimer(config)
+        moment = as_of_option(as_of, wall_clock())
+        db = context.database(migrate=False)
+        with session_scope(db) as session:
+            detail = claim_detail(session=session, sla=sla, claim_id=claim_id, as_of=moment)
+    if detail is None:
+        fail(f"no claim {claim_id!r}: no event of it is stored", code=1)
+    if isinstance(detail, WaitingClaim):
+        fail(
+            f"claim {claim_id!r} has not been submitted yet: {detail.waiting} event(s) are waiting "
+            "for its submitted event",
+            code=1,
+        )
+    assert isinstance(detail, ClaimDetail)
+    if as_json:
+        out.print_json(json.dumps(documents.claim_json(detail, config)))
+    else:
+        tables.print_claim(out, detail, config)

@@ -1,0 +1,31 @@
+"""`sla-monitor token`: bearer tokens for writers and readers."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import typer
+
+from sla_monitor.auth import MIN_SECRET_LENGTH, digest
+from sla_monitor.entrypoints.cli.app import app, fail, out
+
+token_app = typer.Typer(help="Bearer tokens for writers and readers.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("new")
+def token_new() -> None:
+    """Print a new random secret, and the SHA-256 a token file holds for it."""
+    secret = secrets.token_urlsafe(32)
+    out.print(f"secret: {secret}", highlight=False)
+    out.print(f"sha256: {digest(secret).hex()}", highlight=False)
+
+
+@token_app.command("hash")
+def token_hash() -> None:
+    """Read a secret from standard input; print the SHA-256 a token file holds for it."""
+    secret = sys.stdin.readline().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        fail(f"a token must be at least {MIN_SECRET_LENGTH} characters long")
+    out.print(digest(secret).hex(), highlight=False)

@@ -1,0 +1,144 @@
+"""Claim views and reports as JSON documents and CSV (the shapes of docs/cli.md and docs/api.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sla_monitor.domain.calendar_data import calendar_notes, decree_statuses, local_years
+from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.domain.report import Report
+from sla_monitor.domain.timeutil import format_rfc3339, local_date, seconds
+from sla_monitor.services.claim_view import ClaimDetail
+
+BREACH_COLUMNS = (
+    "claim_id",
+    "channel",
+    "branch_code",
+    "goal",
+    "kind",
+    "due_at",
+    "stopped_at",
+    "overdue_seconds",
+)
+
+
+def claim_json(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
+    view = detail.view
+    zone = config.branches[view.claim.branch_code].zone
+
+    def stamp(instant: int | None) -> str | None:
+        return None if instant is None else format_rfc3339(instant, zone)
+
+    return {
+        "claim_id": view.claim.claim_id,
+        "channel": view.claim.channel,
+        "branch_code": view.claim.branch_code,
+        "timezone": zone.key,
+        "submitted_at": stamp(view.claim.submitted_at),
+        "policy": view.policy_id,
+        "as_of": stamp(view.as_of),
+        "goals": [
+            {
+                "goal": g.goal_id,
+                "status": g.status.value,
+                "started_at": stamp(g.started_at),
+                "stopped_at": stamp(g.stopped_at),
+                "cancelled_at": stamp(g.cancelled_at),
+                "due_at": stamp(g.due_at),
+                "elapsed_working_seconds": seconds(g.elapsed),
+                "target_working_seconds": seconds(g.target),
+            }
+            for g in view.goals
+        ],
+        "events": [
+            {**e.to_json(), "occurred_at": format_rfc3339(e.occurred_at, zone)}
+            for e in detail.events
+        ],
+        "calendar_data": _claim_calendar_data(detail, config),
+    }
+
+
+def _claim_calendar_data(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
+    """The decrees of every year from the claim's submission to its last deadline or as_of,
+    for the calendars its goals are timed in."""
+    view = detail.view
+    policy = next((p for p in config.policies if p.id == view.policy_id), None)
+    timed = {g.goal_id for g in view.goals}
+    calendars = {
+        goal.calendar
+        for goal in (policy.goals if policy else ())
+        if goal.id in timed and goal.target.uses_calendar
+    }
+    moments = [view.claim.submitted_at, view.as_of]
+    moments += [g.due_at for g in view.goals if g.due_at is not None]
+    years = local_years(moments, config.branches[view.claim.branch_code].zone)
+    chosen = [c for c in config.calendars_in_use if c in calendars]
+    return calendar_notes(decree_statuses(config, years, chosen))
+
+
+def _report_calendar_data(report: Report, config: SlaConfig) -> dict[str, Any]:
+    """The decrees of the report's window, its as_of and the deadlines it lists."""
+    zone = config.report_zone
+    years = set(local_years([report.window_start, report.window_end - 1, report.as_of], zone))
+    years |= {
+        local_date(b.fact.due_at, b.fact.zone).year
+        for b in report.breaches
+        if b.fact.due_at is not None
+    }
+    return calendar_notes(decree_statuses(config, years))
+
+
+def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
+    return {
+        "date": report.day.isoformat(),
+        "timezone": report.timezone,
+        "as_of": format_rfc3339(report.as_of, config.report_zone),
+        "window": {
+            "start": format_rfc3339(report.window_start, config.report_zone),
+            "end": format_rfc3339(report.window_end, config.report_zone),
+        },
+        "summary": [
+            {
+                "channel": r.channel,
+                "goal": r.goal,
+                "closed": r.closed,
+                "met": r.met,
+                "breached": r.breached,
+                "compliance": None if r.compliance is None else round(r.compliance, 6),
+                "new_breaches": r.new_breaches,
+                "open_breached": r.open_breached,
+                "at_risk": r.at_risk,
+            }
+            for r in report.summary
+        ],
+        "breaches": [breach_row(b.fact, b.kind, b.overdue) for b in report.breaches],
+        "calendar_data": _report_calendar_data(report, config),
+    }
+
+
+def breach_row(fact: Any, kind: str, overdue: int) -> dict[str, Any]:
+    return {
+        "claim_id": fact.claim_id,
+        "channel": fact.channel,
+        "branch_code": fact.branch_code,
+        "goal": fact.goal_id,
+        "kind": kind,
+        "due_at": format_rfc3339(fact.due_at, fact.zone),
+        "stopped_at": None
+        if fact.stopped_at is None
+        else format_rfc3339(fact.stopped_at, fact.zone),
+        "overdue_seconds": seconds(overdue),
+    }
+
+
+def report_csv(report: Report) -> str:
+    """The breach list, one row a breach (the summary is in the table and JSON formats)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=BREACH_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for b in report.breaches:
+        row = breach_row(b.fact, b.kind, b.overdue)
+        writer.writerow({k: "" if row[k] is None else row[k] for k in BREACH_COLUMNS})
+    return out.getvalue()
