@@ -157,7 +157,3 @@ class Authenticator:
             if hmac.compare_digest(candidate, token.sha256):
                 found = token
         return found
-
-    @property
-    def writers(self) -> list[Token]:
-        return [t for t in self.tokens if "write" in t.scopes]

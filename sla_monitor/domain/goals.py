@@ -36,7 +36,36 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
-OPEN_STATUSES = (Status.ON_TRACK, Status.AT_RISK, Status.PAUSED, Status.BREACHED)
+OPEN_GOAL_PHASES = (Phase.RUNNING, Phase.PAUSED)  # the phases of a goal whose clock can still move
+
+
+def status_of(
+    phase: Phase,
+    *,
+    as_of: Instant,
+    due_at: Instant | None,
+    ended_at: Instant | None,
+    at_risk: bool,
+) -> Status:
+    """The status of a goal at `as_of` (docs/rules.md#statuses): the one definition, for a
+    goal measured from its events (`state_at`) and for a stored record (`GoalRecord`).
+
+    `at_risk` says whether a running goal's elapsed working time has reached its at-risk
+    fraction. An open goal without a deadline yet (paused before reaching its target) is
+    not breached; the first true case decides, as in the SQL of store.rules.open_status.
+    """
+    if phase is Phase.NOT_STARTED:
+        return Status.NOT_STARTED
+    if phase is Phase.CANCELLED:
+        return Status.CANCELLED
+    if phase is Phase.STOPPED:
+        assert ended_at is not None and due_at is not None
+        return Status.BREACHED if ended_at > due_at else Status.MET
+    if due_at is not None and as_of > due_at:
+        return Status.BREACHED
+    if phase is Phase.PAUSED:
+        return Status.PAUSED
+    return Status.AT_RISK if at_risk else Status.ON_TRACK
 
 
 @dataclass(frozen=True)
@@ -170,12 +199,8 @@ def state_at(goal: Goal, tr: Trace, as_of: Instant, time: WorkingTime) -> GoalSt
         assert tr.ended_at is not None
         if tr.running_since is not None:
             spans.append((tr.running_since, tr.ended_at))
-        elapsed = sum(time.measure(a, b) for a, b in _counted(spans, count_from))
         resume_point = tr.running_since if tr.running_since is not None else tr.ended_at
-        due = _due(goal, tr.closed_spans, resume_point, count_from, time)
-        status = Status.BREACHED if tr.ended_at > due else Status.MET
-        return GoalState(goal.id, status, tr.started_at, tr.ended_at, None, due, elapsed, target)
-    if tr.phase is Phase.RUNNING:
+    elif tr.phase is Phase.RUNNING:
         assert tr.running_since is not None
         spans.append((tr.running_since, max(as_of, tr.running_since)))
         resume_point = tr.running_since
@@ -183,15 +208,15 @@ def state_at(goal: Goal, tr: Trace, as_of: Instant, time: WorkingTime) -> GoalSt
         resume_point = max(as_of, tr.paused_since or as_of)
     elapsed = sum(time.measure(a, b) for a, b in _counted(spans, count_from))
     due = _due(goal, tr.closed_spans, resume_point, count_from, time)
-    if as_of > due:
-        status = Status.BREACHED
-    elif tr.phase is Phase.PAUSED:
-        status = Status.PAUSED
-    elif elapsed >= goal.at_risk_micros:
-        status = Status.AT_RISK
-    else:
-        status = Status.ON_TRACK
-    return GoalState(goal.id, status, tr.started_at, None, None, due, elapsed, target)
+    status = status_of(
+        tr.phase,
+        as_of=as_of,
+        due_at=due,
+        ended_at=tr.ended_at,
+        at_risk=elapsed >= goal.at_risk_micros,
+    )
+    stopped_at = tr.ended_at if tr.phase is Phase.STOPPED else None
+    return GoalState(goal.id, status, tr.started_at, stopped_at, None, due, elapsed, target)
 
 
 def _due(
@@ -223,19 +248,10 @@ class GoalRecord:
     target: int
 
     def status_at(self, as_of: Instant) -> Status:
-        if self.phase is Phase.NOT_STARTED:
-            return Status.NOT_STARTED
-        if self.phase is Phase.CANCELLED:
-            return Status.CANCELLED
-        if self.phase is Phase.STOPPED:
-            assert self.ended_at is not None and self.due_at is not None
-            return Status.BREACHED if self.ended_at > self.due_at else Status.MET
-        if self.due_at is not None and as_of > self.due_at:
-            return Status.BREACHED
-        if self.phase is Phase.PAUSED:
-            return Status.PAUSED
-        assert self.at_risk_at is not None
-        return Status.AT_RISK if as_of >= self.at_risk_at else Status.ON_TRACK
+        at_risk = self.at_risk_at is not None and as_of >= self.at_risk_at
+        return status_of(
+            self.phase, as_of=as_of, due_at=self.due_at, ended_at=self.ended_at, at_risk=at_risk
+        )
 
 
 def record(goal: Goal, tr: Trace, time: WorkingTime) -> GoalRecord:

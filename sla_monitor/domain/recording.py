@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.goals import GoalRecord, Phase, Status
 from sla_monitor.domain.timeutil import Instant
 
 
@@ -32,20 +32,10 @@ class Recorded:
 
 
 def outcome_of(record: GoalRecord) -> str | None:
-    if record.phase is Phase.STOPPED:
-        assert record.ended_at is not None and record.due_at is not None
-        return "breached" if record.ended_at > record.due_at else "met"
-    if record.phase is Phase.CANCELLED:
-        return "cancelled"
+    """How a closed goal ended ("met", "breached" or "cancelled"); None while it is open."""
+    if record.phase in (Phase.STOPPED, Phase.CANCELLED):
+        return record.status_at(record.ended_at or 0).value  # a closed goal's status is fixed
     return None
-
-
-def is_breached(record: GoalRecord, now: Instant) -> bool:
-    if record.phase is Phase.STOPPED:
-        return outcome_of(record) == "breached"
-    if record.phase in (Phase.RUNNING, Phase.PAUSED):
-        return record.due_at is not None and now > record.due_at
-    return False
 
 
 def account(
@@ -54,7 +44,7 @@ def account(
     """The new recorded state and the counter increments as (counter, detail) pairs."""
     increments: list[tuple[str, str]] = []
     breach_at = old.breach_at
-    if breach_at is None and is_breached(record, now):
+    if breach_at is None and record.status_at(now) is Status.BREACHED:
         breach_at = now
         increments.append((Counted.BREACHES, ""))
     outcome = outcome_of(record)

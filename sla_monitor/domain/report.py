@@ -70,6 +70,33 @@ class Report:
     breaches: list[Breach] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Window:
+    """A report's window [start, end) and the instant it shows (docs/rules.md#reports)."""
+
+    start: Instant
+    end: Instant
+    as_of: Instant
+
+
+def closed_in_window(w: Window, *, stopped_at: Instant | None) -> bool:
+    """Closed (stopped, met or breached) in the window, by as_of; cancellations never are."""
+    return stopped_at is not None and w.start <= stopped_at < w.end and stopped_at <= w.as_of
+
+
+def newly_breached(
+    w: Window, *, due_at: Instant | None, stopped_at: Instant | None, status: Status
+) -> bool:
+    """Its deadline fell in the window, before as_of, and it was not stopped by then."""
+    return (
+        due_at is not None
+        and w.start <= due_at < w.end
+        and due_at < w.as_of
+        and status is not Status.CANCELLED
+        and not (stopped_at is not None and stopped_at <= due_at)
+    )
+
+
 def build_report(
     *,
     day: date,
@@ -84,64 +111,57 @@ def build_report(
     """Count the facts and list the breaches among them; `rows` are the (channel, goal)
     pairs shown even when all zero.
 
-    Counted elsewhere (in SQL), for facts given with `counted=False`: `open_counts`, open
-    goals at `as_of` by (channel, goal, status), and `window_counts`, by (channel, goal),
-    the goals that closed in the window, met, and fell due in it, as counted below.
+    Counted elsewhere (in SQL, store.rules), for facts given with `counted=False`:
+    `open_counts`, open goals at `as_of` by (channel, goal, status), and `window_counts`, by
+    (channel, goal), the goals that closed in the window, met, and fell due in it.
     """
-    start, end = window
-    report = Report(day, timezone, start, end, as_of)
+    w = Window(window[0], window[1], as_of)
+    report = Report(day, timezone, w.start, w.end, as_of)
     summary = {key: SummaryRow(*key) for key in rows}
+
+    def row_of(channel: str, goal: str) -> SummaryRow:
+        return summary.setdefault((channel, goal), SummaryRow(channel, goal))
+
     for (channel, goal, status), count in (open_counts or {}).items():
-        row = summary.setdefault((channel, goal), SummaryRow(channel, goal))
-        if status == Status.BREACHED:
-            row.open_breached += count
-        elif status == Status.AT_RISK:
-            row.at_risk += count
+        row = row_of(channel, goal)
+        row.open_breached += count if status == Status.BREACHED else 0
+        row.at_risk += count if status == Status.AT_RISK else 0
     for (channel, goal), counted in (window_counts or {}).items():
-        row = summary.setdefault((channel, goal), SummaryRow(channel, goal))
+        row = row_of(channel, goal)
         row.closed += counted.closed
         row.met += counted.met
         row.breached += counted.closed - counted.met
         row.new_breaches += counted.new_breaches
     for fact in facts:
-        row = summary.setdefault(
-            (fact.channel, fact.goal_id), SummaryRow(fact.channel, fact.goal_id)
-        )
-        closed_here = (
-            fact.stopped_at is not None
-            and start <= fact.stopped_at < end
-            and fact.stopped_at <= as_of
-        )
-        if closed_here and fact.counted:
-            row.closed += 1
-            if fact.status is Status.MET:
-                row.met += 1
-            else:
-                row.breached += 1
-        newly_breached = (
-            fact.due_at is not None
-            and start <= fact.due_at < end
-            and fact.due_at < as_of
-            and fact.status is not Status.CANCELLED
-            and not (fact.stopped_at is not None and fact.stopped_at <= fact.due_at)
-        )
-        if newly_breached and fact.counted:
-            row.new_breaches += 1
-        if fact.counted and fact.status is Status.BREACHED and fact.stopped_at is None:
-            row.open_breached += 1
-        if fact.counted and fact.status is Status.AT_RISK:
-            row.at_risk += 1
-        assert fact.due_at is not None or not (closed_here or newly_breached)
-        if closed_here and fact.status is Status.BREACHED:
-            assert fact.stopped_at is not None and fact.due_at is not None
-            report.breaches.append(Breach(fact, "closed_late", fact.stopped_at - fact.due_at))
-        elif newly_breached:
-            assert fact.due_at is not None
-            until = fact.stopped_at if fact.stopped_at is not None else as_of
-            report.breaches.append(Breach(fact, "deadline_passed", until - fact.due_at))
+        breach = _count_fact(row_of(fact.channel, fact.goal_id), fact, w)
+        if breach is not None:
+            report.breaches.append(breach)
     report.summary = sorted(summary.values(), key=lambda r: (_position(rows, r), r.channel, r.goal))
     report.breaches.sort(key=lambda b: (b.fact.due_at or 0, b.fact.claim_id, b.fact.goal_id))
     return report
+
+
+def _count_fact(row: SummaryRow, fact: GoalFact, w: Window) -> Breach | None:
+    """Count one goal in its row (unless counted in SQL); the breach it is, if any."""
+    closed_here = closed_in_window(w, stopped_at=fact.stopped_at)
+    late = newly_breached(w, due_at=fact.due_at, stopped_at=fact.stopped_at, status=fact.status)
+    if fact.counted:
+        if closed_here:
+            row.closed += 1
+            row.met += fact.status is Status.MET
+            row.breached += fact.status is not Status.MET
+        row.new_breaches += late
+        row.open_breached += fact.status is Status.BREACHED and fact.stopped_at is None
+        row.at_risk += fact.status is Status.AT_RISK
+    assert fact.due_at is not None or not (closed_here or late)
+    if closed_here and fact.status is Status.BREACHED:
+        assert fact.stopped_at is not None and fact.due_at is not None
+        return Breach(fact, "closed_late", fact.stopped_at - fact.due_at)
+    if late:
+        assert fact.due_at is not None
+        until = fact.stopped_at if fact.stopped_at is not None else w.as_of
+        return Breach(fact, "deadline_passed", until - fact.due_at)
+    return None
 
 
 def _position(rows: Sequence[tuple[str, str]], row: SummaryRow) -> int:

@@ -13,7 +13,6 @@ from sla_monitor.domain.goals import (
     ClockEvent,
     GoalRecord,
     GoalState,
-    Status,
     event_order,
     prefix_traces,
     record,
@@ -150,7 +149,3 @@ class SlaTimer:
                 current = new
             out.append(versions)
         return policy.id if policy else None, out
-
-
-def is_open(status: Status) -> bool:
-    return status in (Status.ON_TRACK, Status.AT_RISK, Status.PAUSED, Status.BREACHED)

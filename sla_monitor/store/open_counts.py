@@ -26,33 +26,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlmodel import Session
 
-from sla_monitor.domain.goals import GoalRecord, Phase, Status
+from sla_monitor.domain.goals import OPEN_GOAL_PHASES, GoalRecord, Status
 from sla_monitor.domain.recording import CountKey
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.bulk import add_to_values
+from sla_monitor.store.rules import open_status
 from sla_monitor.store.tables import GOALS, OPEN_COUNTS, OPEN_PHASES, RUNNING_PHASE
-
-OPEN = (Phase.RUNNING, Phase.PAUSED)
 
 
 def status_at(record: GoalRecord, instant: Instant) -> str | None:
-    """The status an open goal is counted under at `instant`; None for any other goal.
-
-    GoalRecord.status_at for every record the engine makes, written as the SQL below counts
-    (a missing instant compares false), so a row an older version wrote counts the same here.
-    """
-    if record.phase not in OPEN:
-        return None
-    if record.due_at is not None and record.due_at < instant:
-        return Status.BREACHED.value
-    if record.phase is Phase.PAUSED:
-        return Status.PAUSED.value
-    if record.at_risk_at is not None and record.at_risk_at <= instant:
-        return Status.AT_RISK.value
-    return Status.ON_TRACK.value
+    """The status an open goal is counted under at `instant`; None for any other goal."""
+    return record.status_at(instant).value if record.phase in OPEN_GOAL_PHASES else None
 
 
 @dataclass
@@ -122,32 +109,22 @@ def recount(session: Session, now: Instant) -> Counter[CountKey]:
 def _by_status(
     session: Session, instant: Instant, *where: ColumnElement[bool]
 ) -> Counter[CountKey]:
-    """The open goals that match `where`, by their status at `instant`: one aggregate, a SUM
-    for each status in the order of `status_at` (a NULL comparison is false), on track the
-    rest. OPEN_PHASES is literal, so that a planner can choose a partial index of open goals."""
+    """The open goals that match `where`, by their status at `instant` (store.rules): one
+    aggregate. OPEN_PHASES is literal, so that a planner can choose a partial index of open
+    goals."""
     g = GOALS.c
-    breached = g.due_at < instant
-    paused = g.phase == Phase.PAUSED.value
-    counted = {
-        Status.BREACHED.value: func.sum(case((breached, 1), else_=0)),
-        Status.PAUSED.value: func.sum(case((breached, 0), (paused, 1), else_=0)),
-        Status.AT_RISK.value: func.sum(
-            case((breached, 0), (paused, 0), (g.at_risk_at <= instant, 1), else_=0)
-        ),
-    }
+    status = open_status(g, instant)
     query = (
-        select(g.channel, g.goal_id, g.branch_code, func.count(), *counted.values())
+        select(g.channel, g.goal_id, g.branch_code, status, func.count())
         .where(OPEN_PHASES, *where)
-        .group_by(g.channel, g.goal_id, g.branch_code)
+        .group_by(g.channel, g.goal_id, g.branch_code, status)
     )
-    counts: Counter[CountKey] = Counter()
-    for channel, goal, branch, total, *by_status in session.execute(query):
-        for status, n in zip(counted, by_status, strict=True):
-            if n:
-                counts[(channel, goal, branch, status)] = int(n)
-        if on_track := int(total) - sum(int(n) for n in by_status):
-            counts[(channel, goal, branch, Status.ON_TRACK.value)] = on_track
-    return counts
+    return Counter(
+        {
+            (channel, goal, branch, state): int(n)
+            for channel, goal, branch, state, n in session.execute(query)
+        }
+    )
 
 
 def read(session: Session) -> Counter[CountKey]:

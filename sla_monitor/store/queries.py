@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlmodel import Session, col
 
 from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.domain.report import WindowCount
 from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.rules import open_status, window_conditions
 from sla_monitor.store.tables import OPEN_PHASES, VERSIONS, ClaimRow, EventRow
 
 CHUNK = 500
@@ -107,42 +108,6 @@ def _filtered(query: Select[Any], channel: str | None, branch: str | None) -> Se
     return query
 
 
-@dataclass(frozen=True)
-class _Window:
-    """A report's conditions on a goal version, as `report.build_report` states them."""
-
-    in_window: ColumnElement[bool]  # closed in the window or due in it: two index ranges
-    closed: ColumnElement[bool]
-    met: ColumnElement[bool]
-    newly_breached: ColumnElement[bool]
-    listed: ColumnElement[bool]  # a breach the report lists: closed late, or newly breached
-
-
-def _window(window_start: Instant, window_end: Instant, as_of: Instant) -> _Window:
-    v = VERSIONS.c
-    due_until = min(window_end, as_of)
-    stopped = v.phase == Phase.STOPPED.value
-    # Each side of the OR is a range of one index (ended_at or due_at, then valid_from and
-    # valid_to), so a version not valid at as_of is passed over in the index, unread. The
-    # phase is tested only on the rows in range: in the WHERE clause's index terms it would
-    # let a planner without statistics read by phase instead.
-    in_window = or_(
-        and_(v.ended_at >= window_start, v.ended_at < window_end),
-        and_(v.due_at >= window_start, v.due_at < due_until),
-    )
-    closed = and_(stopped, v.ended_at >= window_start, v.ended_at < window_end, v.ended_at <= as_of)
-    newly_breached = and_(
-        v.due_at >= window_start, v.due_at < due_until, not_(and_(stopped, v.ended_at <= v.due_at))
-    )
-    return _Window(
-        in_window,
-        closed,
-        and_(closed, v.ended_at <= v.due_at),
-        newly_breached,
-        or_(and_(closed, v.ended_at > v.due_at), newly_breached),
-    )
-
-
 def window_goals(
     *,
     session: Session,
@@ -158,7 +123,7 @@ def window_goals(
     are counted by `open_status_counts`.
     """
     v = VERSIONS.c
-    w = _window(window_start, window_end, as_of)
+    w = window_conditions(VERSIONS.c, window_start, window_end, as_of)
     counting = (
         select(
             v.channel,
@@ -207,12 +172,7 @@ def open_status_counts(
     day). No query reads the closed goals of the years stored.
     """
     v = VERSIONS.c
-    status = case(
-        (v.due_at < as_of, "breached"),
-        (v.phase == Phase.PAUSED.value, "paused"),
-        (v.at_risk_at <= as_of, "at_risk"),
-        else_="on_track",
-    )
+    status = open_status(v, as_of)
     counts: Counter[tuple[str, str, str]] = Counter()
     for current in (v.valid_to.is_(None), v.valid_to > as_of):
         query = (
