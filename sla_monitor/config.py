@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sla_monitor.config_reader import ConfigError, Reader
 from sla_monitor.domain.policy import (
     EVENT_TYPES,
-    FIRST_YEAR,
-    LAST_YEAR,
     WEEKDAYS,
     Branch,
     CalendarSpec,
@@ -27,10 +26,6 @@ from sla_monitor.domain.policy import (
     SlaConfig,
     parse_target,
 )
-
-
-class ConfigError(Exception):
-    """A configuration problem, phrased as `file: entry: problem`."""
 
 
 def load_config(config_dir: Path) -> SlaConfig:
@@ -57,74 +52,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-class _Reader:
-    """Typed access to one TOML table, with errors that say where."""
-
-    def __init__(self, data: Any, where: str) -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a table")
-        self.data, self.where = data, where
-
-    def fail(self, problem: str) -> ConfigError:
-        return ConfigError(f"{self.where}: {problem}")
-
-    def check_keys(self, allowed: set[str]) -> None:
-        unknown = sorted(set(self.data) - allowed)
-        if unknown:
-            raise self.fail(
-                f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-            )
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.data.get(key, default)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"'{key}' must be a non-empty string")
-        return value
-
-    def str_list(self, key: str, *, required: bool = False) -> tuple[str, ...]:
-        value = self.data.get(key)
-        if value is None and not required:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"'{key}' must be a list of strings")
-        if required and not value:
-            raise self.fail(f"'{key}' must not be empty")
-        return tuple(value)
-
-    def dates(self, key: str) -> frozenset[date]:
-        out = set()
-        for value in self.data.get(key, []):
-            if isinstance(value, date):
-                out.add(value)
-                continue
-            try:
-                out.add(date.fromisoformat(str(value)))
-            except ValueError:
-                raise self.fail(f"'{key}' holds {value!r}, which is not an ISO date") from None
-        return frozenset(out)
-
-    def years(self, key: str) -> frozenset[int]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
-            raise self.fail(f"'{key}' must be a list of years, e.g. [2027]")
-        outside = [v for v in value if not FIRST_YEAR <= v <= LAST_YEAR]
-        if outside:
-            raise self.fail(
-                f"'{key}' holds {outside[0]}; calendars cover the years {FIRST_YEAR}-{LAST_YEAR}"
-            )
-        return frozenset(value)
-
-
 def parse_sla(data: dict[str, Any], *, source: str) -> SlaConfig:
-    top = _Reader(data, source)
+    top = Reader(data, source)
     top.check_keys({"report_timezone", "channels", "calendars", "policies"})
     report_timezone = _zone(top, "report_timezone")
     channels = top.str_list("channels", required=True)
     if len(set(channels)) != len(channels):
         raise top.fail("'channels' lists a channel twice")
-    calendars_data = _Reader(data.get("calendars", {}), f"{source}: [calendars]")
+    calendars_data = Reader(data.get("calendars", {}), f"{source}: [calendars]")
     calendars = {
         cid: _calendar(cid, raw, f"{source}: [calendars.{cid}]")
         for cid, raw in calendars_data.data.items()
@@ -150,7 +85,7 @@ def parse_sla(data: dict[str, Any], *, source: str) -> SlaConfig:
     )
 
 
-def _zone(reader: _Reader, key: str) -> str:
+def _zone(reader: Reader, key: str) -> str:
     name = reader.text(key)
     try:
         ZoneInfo(name)
@@ -161,7 +96,7 @@ def _zone(reader: _Reader, key: str) -> str:
     return name
 
 
-def _clock(reader: _Reader, text: object) -> time:
+def _clock(reader: Reader, text: object) -> time:
     if text == "24:00":
         return time(0)
     try:
@@ -173,7 +108,7 @@ def _clock(reader: _Reader, text: object) -> time:
 
 
 def _calendar(cid: str, raw: Any, where: str) -> CalendarSpec:
-    reader = _Reader(raw, where)
+    reader = Reader(raw, where)
     reader.check_keys(
         {
             "weekdays",
@@ -199,7 +134,7 @@ def _calendar(cid: str, raw: Any, where: str) -> CalendarSpec:
         office = (opens, closes)
     holidays = None
     if raw.get("holidays"):
-        hol = _Reader(raw["holidays"], f"{where}.holidays")
+        hol = Reader(raw["holidays"], f"{where}.holidays")
         hol.check_keys({"country", "categories", "subdiv"})
         holidays = HolidaySource(
             country=hol.text("country"),
@@ -218,7 +153,7 @@ def _calendar(cid: str, raw: Any, where: str) -> CalendarSpec:
     )
 
 
-def _check_holiday_source(reader: _Reader, source: HolidaySource) -> None:
+def _check_holiday_source(reader: Reader, source: HolidaySource) -> None:
     import holidays
 
     try:
@@ -230,7 +165,7 @@ def _check_holiday_source(reader: _Reader, source: HolidaySource) -> None:
 
 
 def _policy(raw: Any, where: str, channels: set[str], calendars: dict[str, CalendarSpec]) -> Policy:
-    reader = _Reader(raw, where)
+    reader = Reader(raw, where)
     reader.check_keys({"id", "effective_from", "goals"})
     pid = reader.text("id")
     where = f"{where.rsplit(':', 1)[0]}: policy {pid!r}"
@@ -247,7 +182,7 @@ def _policy(raw: Any, where: str, channels: set[str], calendars: dict[str, Calen
 
 
 def _goal(raw: Any, where: str, channels: set[str], calendars: dict[str, CalendarSpec]) -> Goal:
-    reader = _Reader(raw, where)
+    reader = Reader(raw, where)
     reader.check_keys(
         {
             "id",
@@ -306,7 +241,7 @@ def parse_branches(data: dict[str, Any], *, source: str) -> dict[str, Branch]:
         raise ConfigError(f"{source}: at least one [[branches]] entry is needed")
     branches: dict[str, Branch] = {}
     for index, entry in enumerate(raw):
-        reader = _Reader(entry, f"{source}: branches[{index}]")
+        reader = Reader(entry, f"{source}: branches[{index}]")
         reader.check_keys({"code", "name", "region", "timezone"})
         code = reader.text("code")
         reader.where = f"{source}: branch {code!r}"
@@ -319,3 +254,6 @@ def parse_branches(data: dict[str, Any], *, source: str) -> dict[str, Branch]:
             timezone=_zone(reader, "timezone"),
         )
     return branches
+
+
+__all__ = ["ConfigError", "load_config", "parse_branches", "parse_sla"]

@@ -222,9 +222,7 @@ def parse_event(
         raise EventError(str(exc), event_id) from None
 
 
-def _parse(
-    raw: Mapping[str, Any], *, now: Instant, channels: Collection[str], branches: Collection[str]
-) -> Event:
+def _refuse_unknown_fields(raw: Mapping[str, Any]) -> None:
     unknown = [_name(k) for k in raw if k not in _KNOWN]
     if unknown:
         personal = [k for k in unknown if k.lower() in PERSONAL_DATA]
@@ -236,12 +234,10 @@ def _parse(
         raise ValueError(
             f"unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FIELDS)}"
         )
-    event_id = _text(raw, "event_id", max_len=128, required=True)
-    claim_id = _text(raw, "claim_id", max_len=64, required=True)
-    kind = _text(raw, "type", max_len=64, required=True)
-    assert event_id is not None and claim_id is not None and kind is not None
-    if kind not in EVENT_TYPES:
-        raise ValueError(f"unknown type {kind!r}; use one of {', '.join(EVENT_TYPES)}")
+
+
+def _occurred_at(raw: Mapping[str, Any], now: Instant) -> Instant:
+    """The event's instant: RFC 3339 with an offset, not ahead of `now`, not absurdly early."""
     stamp = raw.get("occurred_at")
     if stamp is None:
         raise ValueError("'occurred_at' is required")
@@ -263,6 +259,20 @@ def _parse(
             f"occurred_at {stamp} is before {format_rfc3339(EARLIEST)}, "
             "too early to be a JHT claim event"
         )
+    return occurred_at
+
+
+def _parse(
+    raw: Mapping[str, Any], *, now: Instant, channels: Collection[str], branches: Collection[str]
+) -> Event:
+    _refuse_unknown_fields(raw)
+    event_id = _text(raw, "event_id", max_len=128, required=True)
+    claim_id = _text(raw, "claim_id", max_len=64, required=True)
+    kind = _text(raw, "type", max_len=64, required=True)
+    assert event_id is not None and claim_id is not None and kind is not None
+    if kind not in EVENT_TYPES:
+        raise ValueError(f"unknown type {kind!r}; use one of {', '.join(EVENT_TYPES)}")
+    occurred_at = _occurred_at(raw, now)
     channel = _text(raw, "channel", max_len=64, required=kind == "submitted")
     if channel is not None and channel not in channels:
         raise ValueError(f"unknown channel {channel!r}; configured: {', '.join(channels)}")

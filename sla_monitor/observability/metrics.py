@@ -15,8 +15,7 @@ the same families (a test checks it).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, time
 
 from prometheus_client import (
@@ -28,26 +27,16 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.utils import floatToGoString
 
 from sla_monitor.domain.calendar_data import decree_statuses
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.recording import Counted, Snapshot
 from sla_monitor.domain.timeutil import MICROS, local_date, local_instant
+from sla_monitor.observability.text_format import Family, Series, TextFormat
 
 OPEN_STATUSES = ("on_track", "at_risk", "paused", "breached")
 OUTCOMES = ("met", "breached", "cancelled")  # what a recorded outcome can be reclassified between
 EVENT_OUTCOMES = ("accepted", "duplicate", "rejected")
-# How the client library writes a value (Go's float format); untyped in the library.
-_go_float: Callable[[float], str] = floatToGoString
-
-
-@dataclass(frozen=True)
-class Family:
-    name: str  # as exposed: a counter's ends in _total
-    kind: str  # "gauge" or "counter"
-    help: str
-    labels: tuple[str, ...]
 
 
 OPEN = Family(
@@ -102,8 +91,6 @@ YEAR_START = Family(
     "sla_calendar_decree_known.",
     ("year",),
 )
-
-Series = tuple[tuple[str, ...], float]  # label values in the family's order, and the value
 
 
 class SnapshotSeries:
@@ -211,47 +198,6 @@ class SnapshotSeries:
             ]
             found = self._decrees[year] = (known, starts)
         return found
-
-
-def _label_value(value: str) -> str:
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
-
-
-class TextFormat:
-    """Families of series → the Prometheus text format, as `generate_latest` writes it.
-
-    A series' name and labels (label names sorted, values escaped) are formatted the first
-    time it is written and kept: with a fixed branch registry the series are the same at
-    every render, and only their values change.
-    """
-
-    def __init__(self) -> None:
-        self._heads: dict[tuple[str, tuple[str, ...]], str] = {}
-        self._numbers: dict[float, str] = {}
-
-    def _head(self, family: Family, values: tuple[str, ...]) -> str:
-        pairs = sorted(zip(family.labels, values, strict=True))
-        labels = ",".join(f'{name}="{_label_value(value)}"' for name, value in pairs)
-        head = f"{family.name}{{{labels}}} " if labels else f"{family.name} "
-        self._heads[(family.name, values)] = head
-        return head
-
-    def write(self, families: Iterator[tuple[Family, list[Series]]]) -> bytes:
-        out: list[str] = []
-        heads, numbers = self._heads, self._numbers
-        for family, series in families:
-            help_text = family.help.replace("\\", r"\\").replace("\n", r"\n")
-            out.append(f"# HELP {family.name} {help_text}\n# TYPE {family.name} {family.kind}\n")
-            name = family.name
-            for values, value in series:
-                head = heads.get((name, values)) or self._head(family, values)
-                number = numbers.get(value)
-                if number is None:
-                    number = numbers[value] = _go_float(value)
-                out.append(f"{head}{number}\n")
-            if len(numbers) > 100_000:  # timestamps and durations never repeat
-                numbers.clear()
-        return "".join(out).encode("utf-8")
 
 
 class HttpMetrics:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord
-from sla_monitor.domain.timer import Claim, SlaTimer
+from sla_monitor.domain.timer import Claim, GoalVersion, SlaTimer
 from sla_monitor.domain.timeutil import Instant, format_rfc3339
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.goal_rows import COUNTED_PHASES, recompute_claims
@@ -131,6 +131,27 @@ def _claim_chunks(db: Engine, size: int) -> Iterator[list[tuple[Claim, bool]]]:
         after = rows[-1].claim_id
 
 
+Stored = tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], list[tuple[Any, ...]]]]
+
+
+def _stored(session: Session, ids: list[str]) -> Stored:
+    """These claims' goal rows, and their goal versions in order, by (claim, goal)."""
+    goals: dict[tuple[str, str], dict[str, Any]] = {}
+    versions: defaultdict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for part in chunks(ids):
+        for row in session.execute(select(GOALS).where(GOALS.c.claim_id.in_(part))):
+            goals[(row.claim_id, row.goal_id)] = dict(row._mapping)
+        query = (
+            select(VERSIONS)
+            .where(VERSIONS.c.claim_id.in_(part))
+            .order_by(VERSIONS.c.claim_id, VERSIONS.c.goal_id, VERSIONS.c.valid_from)
+        )
+        for row in session.execute(query):
+            values = tuple(getattr(row, name) for name in VERSION_FIELDS)
+            versions[(row.claim_id, row.goal_id)].append(values)
+    return goals, versions
+
+
 def compare(
     session: Session, sla: SlaTimer, claims: Sequence[Claim]
 ) -> tuple[Check, list[Outdated]]:
@@ -140,19 +161,7 @@ def compare(
     outdated: list[Outdated] = []
     ids = [claim.claim_id for claim in claims]
     events = histories(session=session, claim_ids=ids)
-    stored_goals: dict[tuple[str, str], dict[str, Any]] = {}
-    stored_versions: defaultdict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for part in chunks(ids):
-        for row in session.execute(select(GOALS).where(GOALS.c.claim_id.in_(part))):
-            stored_goals[(row.claim_id, row.goal_id)] = dict(row._mapping)
-        query = (
-            select(VERSIONS)
-            .where(VERSIONS.c.claim_id.in_(part))
-            .order_by(VERSIONS.c.claim_id, VERSIONS.c.goal_id, VERSIONS.c.valid_from)
-        )
-        for row in session.execute(query):
-            values = tuple(getattr(row, name) for name in VERSION_FIELDS)
-            stored_versions[(row.claim_id, row.goal_id)].append(values)
+    stored_goals, stored_versions = _stored(session, ids)
     for claim in claims:
         policy_id, versions = sla.versions(claim, events[claim.claim_id])
         expected = set()
@@ -161,7 +170,6 @@ def compare(
             key = (claim.claim_id, final.goal_id)
             expected.add(key)
             check.goals += 1
-            recomputed = dict(zip(GOAL_FIELDS, (policy_id, *_record_values(final)), strict=True))
             stored = stored_goals.get(key)
             if stored is None:
                 check.differences.append(
@@ -169,9 +177,7 @@ def compare(
                 )
                 continue
             check.differences.extend(
-                Difference(claim.claim_id, final.goal_id, name, stored[name], value)
-                for name, value in recomputed.items()
-                if stored[name] != value
+                _goal_differences(claim, policy_id, goal_versions, stored, stored_versions[key])
             )
             calendar = sla.fingerprints.get((policy_id or "", final.goal_id))
             if calendar is not None and stored["calendar_fingerprint"] != calendar.digest:
@@ -184,25 +190,37 @@ def compare(
                         calendar.digest,
                     )
                 )
-            fresh = [
-                (v.valid_from, v.valid_to, *_record_values(v.record))
-                for v in goal_versions
-                if v.record.phase in COUNTED_PHASES
-            ]
-            if stored_versions.get(key, []) != fresh:
-                check.differences.append(
-                    Difference(
-                        claim.claim_id,
-                        final.goal_id,
-                        "versions",
-                        len(stored_versions.get(key, [])),
-                        len(fresh),
-                    )
-                )
         for key in sorted(k for k in stored_goals if k[0] == claim.claim_id and k not in expected):
             check.differences.append(Difference(key[0], key[1], "goal", "present", "not a goal"))
     check.note_outdated(outdated)
     return check, outdated
+
+
+def _goal_differences(
+    claim: Claim,
+    policy_id: str | None,
+    goal_versions: list[GoalVersion],
+    stored: dict[str, Any],
+    stored_versions: list[tuple[Any, ...]],
+) -> list[Difference]:
+    """What differs between one stored goal (its row and its versions) and its recomputation."""
+    final = goal_versions[-1].record
+    recomputed = dict(zip(GOAL_FIELDS, (policy_id, *_record_values(final)), strict=True))
+    found = [
+        Difference(claim.claim_id, final.goal_id, name, stored[name], value)
+        for name, value in recomputed.items()
+        if stored[name] != value
+    ]
+    fresh = [
+        (v.valid_from, v.valid_to, *_record_values(v.record))
+        for v in goal_versions
+        if v.record.phase in COUNTED_PHASES
+    ]
+    if stored_versions != fresh:
+        found.append(
+            Difference(claim.claim_id, final.goal_id, "versions", len(stored_versions), len(fresh))
+        )
+    return found
 
 
 def _restamp(session: Session, outdated: Sequence[Outdated]) -> None:

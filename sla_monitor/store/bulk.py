@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session
 
-from sla_monitor.store.tables import UtcInstant, naive_utc, sqlite_text
+from sla_monitor.store.instants import UtcInstant, naive_utc, sqlite_text
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

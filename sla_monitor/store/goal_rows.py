@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session
 
 from sla_monitor.domain.calendar_data import Fingerprint
-from sla_monitor.domain.goals import GoalRecord, Phase
+from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.domain.recording import CounterKey, Recorded, account
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
@@ -30,6 +30,17 @@ def claim_of(row: ClaimRow) -> Claim:
     return Claim(row.claim_id, row.channel, row.branch_code, row.submitted_at)
 
 
+@dataclass
+class _Rewrite:
+    """The rows one recomputation writes, gathered claim by claim."""
+
+    changes: open_counts.Changes
+    increments: Counter[CounterKey] = field(default_factory=Counter)
+    claims: list[dict[str, object]] = field(default_factory=list)
+    goals: list[dict[str, object]] = field(default_factory=list)
+    versions: list[dict[str, object]] = field(default_factory=list)
+
+
 def recompute_claims(
     *, session: Session, sla: SlaTimer, claims: Sequence[Claim], now: Instant
 ) -> None:
@@ -38,66 +49,64 @@ def recompute_claims(
         return
     ids = [c.claim_id for c in claims]
     # The evaluator row before the goals, in the order an evaluation takes them.
-    changes = open_counts.Changes(evaluator.hold_for_rewrite(session))
+    rewrite = _Rewrite(open_counts.Changes(evaluator.hold_for_rewrite(session)))
     history = histories(session=session, claim_ids=ids)
     stored = _stored_goals(session, ids)
-    increments: Counter[CounterKey] = Counter()
-    goal_rows: list[dict[str, object]] = []
-    calendars = sla.fingerprints
-    claim_rows: list[dict[str, object]] = []
-    version_rows: list[dict[str, object]] = []
     for claim in claims:
-        events = history[claim.claim_id]
-        policy_id, versions = sla.versions(claim, events)
-        claim_rows.append(
-            {
-                "claim_id": claim.claim_id,
-                "policy_id": policy_id,
-                "updated_at": now,
-                "stale": False,
-            }
-        )
-        old_goals = stored.get(claim.claim_id, {})
-        for goal_versions in versions:
-            r = goal_versions[-1].record
-            old = old_goals.pop(r.goal_id, None)
-            changes.replace(claim.channel, claim.branch_code, old.record if old else None, r)
-            before = old.recorded if old else Recorded()
-            after, counted = account(before, r, now)
-            for name, detail in counted:
-                increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
-            goal_rows.append(
-                {
-                    **_record_columns(claim, r),
-                    "policy_id": policy_id,
-                    "breach_recorded_at": after.breach_at,
-                    "outcome_recorded": after.outcome,
-                    "calendar_fingerprint": _digest(calendars.get((policy_id or "", r.goal_id))),
-                }
-            )
-            version_rows.extend(
-                {
-                    **_record_columns(claim, v.record),
-                    "valid_from": v.valid_from,
-                    "valid_to": v.valid_to,
-                }
-                for v in goal_versions
-                if v.record.phase in COUNTED_PHASES
-            )
-        for gone in old_goals.values():  # a goal its policy no longer has
-            changes.replace(claim.channel, claim.branch_code, gone.record, None)
+        _recompute_one(rewrite, sla, claim, history[claim.claim_id], stored, now)
     session.execute(
         update(CLAIMS).where(CLAIMS.c.claim_id == bindparam("key")),
-        [{**row, "key": row.pop("claim_id")} for row in claim_rows],
+        [{**row, "key": row.pop("claim_id")} for row in rewrite.claims],
     )
     for part in chunks(ids):
         session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
         session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
-    fingerprints.keep(session=session, fingerprints=filter(None, calendars.values()), now=now)
-    insert_rows(session, GOALS, goal_rows)
-    insert_rows(session, VERSIONS, version_rows)
-    counters.add(session=session, increments=increments)
-    open_counts.apply(session, changes.deltas)
+    in_use = filter(None, sla.fingerprints.values())
+    fingerprints.keep(session=session, fingerprints=in_use, now=now)
+    insert_rows(session, GOALS, rewrite.goals)
+    insert_rows(session, VERSIONS, rewrite.versions)
+    counters.add(session=session, increments=rewrite.increments)
+    open_counts.apply(session, rewrite.changes.deltas)
+
+
+def _recompute_one(
+    rewrite: _Rewrite,
+    sla: SlaTimer,
+    claim: Claim,
+    events: Sequence[ClockEvent],
+    stored: dict[str, dict[str, _StoredGoal]],
+    now: Instant,
+) -> None:
+    """One claim's new rows, what its metrics count now, and its open-count changes."""
+    policy_id, versions = sla.versions(claim, events)
+    rewrite.claims.append(
+        {"claim_id": claim.claim_id, "policy_id": policy_id, "updated_at": now, "stale": False}
+    )
+    old_goals = stored.get(claim.claim_id, {})
+    for goal_versions in versions:
+        r = goal_versions[-1].record
+        old = old_goals.pop(r.goal_id, None)
+        rewrite.changes.replace(claim.channel, claim.branch_code, old.record if old else None, r)
+        after, counted = account(old.recorded if old else Recorded(), r, now)
+        for name, detail in counted:
+            rewrite.increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
+        calendar = sla.fingerprints.get((policy_id or "", r.goal_id))
+        rewrite.goals.append(
+            {
+                **_record_columns(claim, r),
+                "policy_id": policy_id,
+                "breach_recorded_at": after.breach_at,
+                "outcome_recorded": after.outcome,
+                "calendar_fingerprint": _digest(calendar),
+            }
+        )
+        rewrite.versions.extend(
+            {**_record_columns(claim, v.record), "valid_from": v.valid_from, "valid_to": v.valid_to}
+            for v in goal_versions
+            if v.record.phase in COUNTED_PHASES
+        )
+    for gone in old_goals.values():  # a goal its policy no longer has
+        rewrite.changes.replace(claim.channel, claim.branch_code, gone.record, None)
 
 
 def _digest(fingerprint: Fingerprint | None) -> str | None:

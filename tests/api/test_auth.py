@@ -203,9 +203,7 @@ def test_logs_carry_request_ids_and_never_tokens_or_event_content(
     for secret in (WRITER, OLD_WRITER, "wrong-token-0123456789", nik, "2026-11-20T00:00:00Z"):
         assert secret not in text
     requests = [
-        json.loads(line)
-        for line in lines
-        if json.loads(line)["logger"] == "sla_monitor.api"
+        json.loads(line) for line in lines if json.loads(line)["logger"] == "sla_monitor.api"
     ]
     access = [r for r in requests if "status" in r]
     assert [r["status"] for r in access] == [200, 200, 200, 401]

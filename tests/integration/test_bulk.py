@@ -9,7 +9,8 @@ from sqlalchemy import Engine, func, insert, select, text
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.tables import EVENTS, naive_utc, sqlite_instant, sqlite_text
+from sla_monitor.store.instants import naive_utc, sqlite_instant, sqlite_text
+from sla_monitor.store.tables import EVENTS
 
 
 def row(event_id: str, occurred_at: str) -> dict[str, object]:
