@@ -1,4 +1,4 @@
-"""Reproducible benchmarks for sla-monitor at the scale of SPEC §9 (see bench/README.md).
+"""Reproducible benchmarks for sla-monitor at the scale of docs/architecture.md#scale (see bench/README.md).
 
 `bench.workload` generates a deterministic synthetic workload (configuration, events, filled
 stores); `bench.run` measures every benchmark against its reference and writes a Markdown

@@ -1,6 +1,6 @@
 """Run the sla-monitor benchmarks and write a Markdown table (see bench/README.md).
 
-    python -m bench.run                      # the full suite at SPEC §9 scale (about an hour)
+    python -m bench.run                      # the full suite (docs/architecture.md#scale; about an hour)
     python -m bench.run --quick              # a small version, well under two minutes
     python -m bench.run --sizes 10000 100000 --import-events 200000 --runs 3
 

@@ -1,4 +1,4 @@
-"""A deterministic synthetic workload at the scale of SPEC §9, and stores filled with it.
+"""A deterministic synthetic workload at the scale of docs/architecture.md#scale, and stores filled with it.
 
 * `write_config` writes a configuration folder: `sla.toml` copied from the repository, and a
   generated `branches.toml` with about a thousand branches over the provinces of WIB

@@ -1,4 +1,4 @@
-"""sla.toml and branches.toml → typed, validated configuration (SPEC §5).
+"""sla.toml and branches.toml → typed, validated configuration (docs/configuration.md).
 
 Every error names the file, the entry and the problem, because the program refuses to
 start on a bad configuration and the operator must be able to fix it from the message.

@@ -1,4 +1,4 @@
-"""Settings from SLA_MONITOR_* environment variables and CLI options (SPEC §5)."""
+"""Settings from SLA_MONITOR_* environment variables and CLI options (docs/configuration.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Working calendars (SPEC §2): which local days and hours count, precomputed per zone.
+"""Working calendars (docs/rules.md#working-days): which local days and hours count, precomputed per zone.
 
 A calendar in a zone becomes a sorted list of working intervals (UTC instants) with the
 cumulative working time at each one, so measuring working time between two instants,

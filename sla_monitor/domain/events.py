@@ -1,4 +1,4 @@
-"""The one event parser (SPEC §4), shared by HTTP ingest and file import.
+"""The one event parser (docs/events.md), shared by HTTP ingest and file import.
 
 It checks what one event can say about itself. What depends on other events (the
 claim's channel and branch, duplicates, a second `submitted`) is checked by the store.

@@ -1,7 +1,7 @@
-"""The SLA clock of SPEC §3: one goal, the events of one claim, an `as_of` → the goal's state.
+"""The SLA clock of one goal (docs/rules.md#the-clock-of-a-goal): one goal, the events of one claim, an `as_of` → the goal's state.
 
 Pure: plain values in, plain values out. Instants are integer microseconds (timeutil).
-Read it beside SPEC §3; the numbered rules are marked where they are applied.
+Read it beside docs/rules.md; the numbered rules are marked where they are applied.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class ClockEvent:
 
 
 def event_order(event: ClockEvent) -> tuple[int, int, str]:
-    """Time, then lifecycle order, then event_id by code point (SPEC §3)."""
+    """Time, then lifecycle order, then event_id by code point (docs/rules.md#the-clock-of-a-goal)."""
     return (event.occurred_at, LIFECYCLE_ORDER[event.type], event.event_id)
 
 
@@ -149,7 +149,7 @@ def prefix_traces(goal: Goal, ordered: Iterable[ClockEvent]) -> Iterator[Trace]:
 
 @dataclass(frozen=True)
 class GoalState:
-    """A goal as of an instant: the fields of the claim view (SPEC §6)."""
+    """A goal as of an instant: the fields of the claim view (docs/cli.md, `claim`)."""
 
     goal_id: str
     status: Status

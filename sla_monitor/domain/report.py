@@ -1,4 +1,4 @@
-"""The daily breach report of SPEC §6: pure over the goals as they were at `as_of`."""
+"""The daily breach report (docs/rules.md#reports): pure over the goals as they were at `as_of`."""
 
 from __future__ import annotations
 

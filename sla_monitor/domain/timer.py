@@ -89,7 +89,7 @@ class SlaTimer:
         return self.calendars.working_time(goal.target.unit, goal.calendar, branch.zone)
 
     def view(self, claim: Claim, events: Sequence[ClockEvent], as_of: Instant) -> ClaimView:
-        """The claim as it was at `as_of`: later events are ignored (SPEC §3)."""
+        """The claim as it was at `as_of`: later events are ignored (docs/rules.md#the-clock-of-a-goal)."""
         policy, goals = self.goals_for(claim)
         known = [e for e in events if e.occurred_at <= as_of]
         states = []
@@ -118,7 +118,7 @@ class SlaTimer:
     ) -> tuple[str | None, list[list[GoalVersion]]]:
         """Every goal's records through time, one list a goal; the last version of each is
         `records()`. A view at `as_of` sees the events up to `as_of`, so the record changes
-        only at an event's time, and not before the claim is submitted (SPEC §3).
+        only at an event's time, and not before the claim is submitted (docs/rules.md#the-clock-of-a-goal).
         """
         policy, goals = self.goals_for(claim)
         out = []

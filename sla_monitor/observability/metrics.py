@@ -1,4 +1,4 @@
-"""Prometheus exposition (SPEC §8): the latest snapshot as text, plus HTTP metrics.
+"""Prometheus exposition (docs/metrics.md): the latest snapshot as text, plus HTTP metrics.
 
 A scrape reads the in-memory snapshot the evaluation built, never the claims, so it costs
 the same with a thousand claims or thirty million. Labels carry channel, goal, branch and

@@ -19,7 +19,7 @@ def report_window(sla: SlaTimer, day: date) -> tuple[Instant, Instant]:
 
 
 def default_report_as_of(sla: SlaTimer, day: date, now: Instant) -> Instant:
-    """The end of the day, or now if that is still ahead (SPEC §6)."""
+    """The end of the day, or now if that is still ahead (docs/rules.md#reports)."""
     return min(report_window(sla, day)[1], now)
 
 

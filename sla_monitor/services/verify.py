@@ -71,7 +71,7 @@ class Check:
     differences: list[Difference] = field(default_factory=list)
     # Claims with events their goals do not reflect yet (stored, recomputed within seconds
     # by the running service): their stored goals are known to be behind, so not compared.
-    pending: int = 0
+    stale: int = 0
     # Goals and claims computed in an older version of their calendar, by calendar and
     # the fingerprint stored with them: the calendar changed since they were computed.
     outdated_goals: Counter[CalendarKey] = field(default_factory=Counter)
@@ -85,7 +85,7 @@ class Check:
         self.claims += part.claims
         self.goals += part.goals
         self.differences.extend(part.differences)
-        self.pending += part.pending
+        self.stale += part.stale
         self.outdated_goals.update(part.outdated_goals)
         self.outdated_claims.update(part.outdated_claims)
 
@@ -245,7 +245,7 @@ def verify(
     total = Check()
     for chunk_claims in _claim_chunks(db, chunk):
         claims = [claim for claim, stale in chunk_claims if not stale]
-        total.pending += len(chunk_claims) - len(claims)
+        total.stale += len(chunk_claims) - len(claims)
         with session_scope(db) as session:
             part, _outdated = compare(session, sla, claims)
         total.add(part)

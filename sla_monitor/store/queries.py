@@ -93,7 +93,7 @@ class ReportGoal:
 
 
 def _valid_at(as_of: Instant) -> ColumnElement[bool]:
-    """The goal versions valid at `as_of`: one a goal, the goal's record as of then (SPEC §3:
+    """The goal versions valid at `as_of`: one a goal, the goal's record as of then (docs/rules.md#the-clock-of-a-goal:
     a view ignores later events). A goal not started or cancelled then has none."""
     v = VERSIONS.c
     return and_(v.valid_from <= as_of, or_(v.valid_to.is_(None), v.valid_to > as_of))

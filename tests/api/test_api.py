@@ -1,4 +1,4 @@
-"""Every status code of the HTTP API (SPEC §7), in process, on both databases."""
+"""Every status code of the HTTP API (docs/api.md), in process, on both databases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The real `sla-monitor` command on a temporary database (SPEC §6)."""
+"""The real `sla-monitor` command on a temporary database (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""End to end: the real `sla-monitor serve` process, over HTTP (SPEC §3, §7, §8).
+"""End to end: the real `sla-monitor serve` process, over HTTP (docs/rules.md, docs/api.md, docs/metrics.md).
 
 Each test starts `python -m sla_monitor serve` on a free loopback port with a one-second
 evaluation interval, talks to it with httpx, and stops it in the fixture teardown. The

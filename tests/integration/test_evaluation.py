@@ -1,4 +1,4 @@
-"""The periodic evaluation and its bookkeeping, with an injected clock (SPEC §8)."""
+"""The periodic evaluation and its bookkeeping, with an injected clock (docs/metrics.md)."""
 
 from __future__ import annotations
 

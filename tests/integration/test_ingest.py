@@ -1,4 +1,4 @@
-"""The event store: idempotency, claim consistency, orphans, materialised goals (SPEC §3-§4)."""
+"""The event store: idempotency, claim consistency, orphans, materialised goals (docs/rules.md, docs/events.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The daily report (SPEC §6) over stored claims, computed by hand for 24 November 2026.
+"""The daily report (docs/rules.md#reports) over stored claims, computed by hand for 24 November 2026.
 
 No holidays fall in 16-25 November 2026. With "5 working days" and the start day not counted:
 - started Mon 16 Nov  -> due at the end of Mon 23 = Tue 24 00:00 local

@@ -1,4 +1,4 @@
-"""End to end: the shipped Prometheus rules, Alertmanager routing and Grafana dashboard (SPEC §8).
+"""End to end: the shipped Prometheus rules, Alertmanager routing and Grafana dashboard (docs/metrics.md).
 
 A module-scoped stack runs the real processes on loopback ports:
 
@@ -597,7 +597,7 @@ KEYWORDS = {"bool", "offset", "and", "or", "unless", "atan2", "inf", "nan", "sta
 IDENTIFIER = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
-# SPEC §8 (counters with _total), the extra series the service exposes, Prometheus' own.
+# docs/metrics.md (counters with _total), the extra series the service exposes, Prometheus' own.
 SPEC_METRICS = {
     "sla_open_claims",
     "sla_closed_claims_total",
@@ -816,7 +816,7 @@ def test_every_dashboard_query_is_valid_promql(stack: Stack, breach: dict[str, s
         if not allowed_metric(use.name, recorded)
     ]
     assert not unknown, (
-        f"metrics neither in SPEC §8, the service nor the recording rules: {unknown}"
+        f"metrics neither in docs/metrics.md, the service nor the recording rules: {unknown}"
     )
 
     failures = []

@@ -889,7 +889,7 @@ def test_two_batches_of_one_claim_committing_together_leave_its_goals_right(
         assert set(stored.rows) == ids(before + first + second)
         check = verify(db=engine, sla=sla)
         claims = {e["claim_id"] for e in before + first + second}
-        assert check.pending == 0 and check.claims == len(claims), check  # none skipped
+        assert check.stale == 0 and check.claims == len(claims), check  # none skipped
         differences = [
             "{claim_id} {goal_id} {field}: stored {stored}, recomputed {recomputed}".format(
                 **d.to_json()

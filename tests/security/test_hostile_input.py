@@ -1,9 +1,9 @@
-"""Hostile input never causes a server error and never stores anything (SPEC §4, §7).
+"""Hostile input never causes a server error and never stores anything (docs/events.md, docs/api.md).
 
 Three layers, from the inside out:
 
 1. the one event parser and the JSON reader, fuzzed with hypothesis: `parse_event` returns an
-   `Event` that satisfies SPEC §4 or raises `EventError` (nothing else), `load_json` returns or
+   `Event` that satisfies docs/events.md or raises `EventError` (nothing else), `load_json` returns or
    raises `ValueError`/`RecursionError`, and a valid event changed in one field is rejected with
    a message that names the field;
 2. the HTTP API, fuzzed by schemathesis from its own `/openapi.json`, in process, with a valid
@@ -67,7 +67,7 @@ JSON = {**AUTH, "Content-Type": "application/json"}
 MAX_BODY = 2 * 1024 * 1024  # create_app's default limit
 MIB = 1024 * 1024
 
-# The 4 fields every event needs, and the 2 a `submitted` needs as well (SPEC §4).
+# The 4 fields every event needs, and the 2 a `submitted` needs as well (docs/events.md).
 REQUIRED = ("event_id", "claim_id", "type", "occurred_at", "channel", "branch_code")
 # A `submitted` event with every field: valid, so that one change makes it invalid.
 VALID: dict[str, Any] = {
@@ -82,7 +82,7 @@ VALID: dict[str, Any] = {
     "amount": 1_500_000,
     "reason": "all documents complete",
 }
-# RFC 3339 as SPEC §4 means it: ASCII digits, an offset, nothing after it.
+# RFC 3339 as docs/events.md means it: ASCII digits, an offset, nothing after it.
 STRICT_RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})",
     re.ASCII,
@@ -278,7 +278,7 @@ def _show(value: object) -> str:
 
 
 def assert_satisfies_spec(event: Event, raw: Mapping[str, Any]) -> None:
-    """What an accepted event must be (SPEC §4): checked independently of the parser."""
+    """What an accepted event must be (docs/events.md): checked independently of the parser."""
     assert set(raw) <= set(FIELDS), f"accepted unknown fields {set(raw) - set(FIELDS)}"
     assert event.type in EVENT_TYPES
     assert EARLIEST <= event.occurred_at <= NOW + MAX_FUTURE, format_rfc3339(event.occurred_at)
@@ -373,7 +373,7 @@ def test_an_unknown_field_is_rejected_by_name(key: str, value: Any) -> None:
 
 
 def _wrong_type(name: str, value: Any) -> bool:
-    if value is None:  # null is absent (SPEC §4): a type change only for a required field
+    if value is None:  # null is absent (docs/events.md): a type change only for a required field
         return name in REQUIRED
     if name == "amount":
         return isinstance(value, bool) or not isinstance(value, int)
@@ -428,7 +428,7 @@ def assert_nothing_stored(db: Engine) -> None:
     assert stored(db) == {table: set() for table in TABLES}
 
 
-# A valid event sent beside a hostile one: SPEC §4 says it must not be lost.
+# A valid event sent beside a hostile one: docs/events.md says it must not be lost.
 NEIGHBOUR = {
     "event_id": "OK-1",
     "claim_id": "OK",

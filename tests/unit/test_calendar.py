@@ -1,6 +1,6 @@
-"""Working calendars (SPEC §2, §3 "Calendars"), checked against hand-computed dates.
+"""Working calendars (docs/rules.md#working-days, #targets-and-deadlines), checked against hand-computed dates.
 
-Every expected value is a literal worked out by hand from the SPEC and a real calendar
+Every expected value is a literal worked out by hand from the rules (docs/rules.md) and a real calendar
 (2026 Indonesian holidays from `holidays.country_holidays("ID", categories=("public",
 "government"), years=2026)`):
 
@@ -50,7 +50,7 @@ HOUR = 3600 * 1_000_000
 DAY = 24 * HOUR
 
 SPECS = {
-    # The SPEC §5 default: mon-fri, office 08:00-16:00, ID public + government holidays.
+    # The default calendar (docs/configuration.md): mon-fri, office 08:00-16:00, ID public + government holidays.
     "default": CalendarSpec("default", MON_FRI, (time(8), time(16)), ID_HOLIDAYS),
     # No office_hours: the whole day counts.
     "whole_day": CalendarSpec("whole_day", MON_FRI, None, ID_HOLIDAYS),
@@ -170,7 +170,7 @@ def test_working_days_idul_fitri_from_monday_16_march(calendars: Calendars) -> N
 
 def test_working_days_idul_fitri_from_tuesday_17_march(calendars: Calendars) -> None:
     # Start Tue 2026-03-17 09:00 WIB (not counted). 18-24 closed; day 1 Wed 25 .. day 3
-    # Fri 27, day 4 Mon 30, day 5 Tue 31 → end of Tue 31 (the SPEC §6 example due_at).
+    # Fri 27, day 4 Mon 30, day 5 Tue 31 → end of Tue 31 (the example due_at of docs/cli.md).
     wd = calendars.working_time("working_days", "default", JAKARTA)
     assert_at(due(wd, "2026-03-17T09:00:00+07:00", 5 * DAY), "2026-04-01T00:00:00+07:00")
     # The whole closed stretch Wed 18 00:00 .. Wed 25 00:00 holds no working time.
@@ -286,7 +286,7 @@ def working_set(calendar_id: str) -> frozenset[date]:
 
 
 def walked_due(start: int, zone: ZoneInfo, days: int, calendar_id: str) -> int:
-    """SPEC §3 read literally: the end of the Nth working day after the start's local date."""
+    """docs/rules.md#targets-and-deadlines read literally: the end of the Nth working day after the start's local date."""
     day, counted = wall(start, zone).date(), 0
     while counted < days:
         day += timedelta(days=1)

@@ -1,6 +1,6 @@
-"""The SLA clock and claim rules of SPEC §3, checked against hand-computed deadlines.
+"""The SLA clock and claim rules (docs/rules.md), checked against hand-computed deadlines.
 
-Every expected value is a literal RFC 3339 string worked out by hand from the SPEC text and
+Every expected value is a literal RFC 3339 string worked out by hand from the rules (docs/rules.md) and
 a real calendar; nothing is computed by the code under test. Calendar facts used:
 
 - 2026 Indonesian holidays (holidays.country_holidays("ID", categories=("public",
@@ -78,7 +78,7 @@ def assert_at(actual: int | None, expected: str) -> None:
 
 
 def make_goal(target: str = "5 working days", **overrides: object) -> Goal:
-    """The SPEC §5 `payment` goal, with overrides (sets given as any iterable)."""
+    """The default `payment` goal (docs/configuration.md), with overrides (sets given as any iterable)."""
     fields: dict[str, object] = {
         "id": "payment",
         "channels": ALL_CHANNELS,
@@ -112,7 +112,7 @@ def events(*pairs: tuple[str, str]) -> list[ClockEvent]:
 
 
 def evaluate(goal: Goal, evs: Sequence[ClockEvent], as_of: str, zone: str = JAKARTA) -> GoalState:
-    """One goal at `as_of`: events after `as_of` are ignored (SPEC §3)."""
+    """One goal at `as_of`: events after `as_of` are ignored (docs/rules.md#the-clock-of-a-goal)."""
     at = ts(as_of)
     time_ = CALENDARS.working_time(goal.target.unit, goal.calendar, ZoneInfo(zone))
     return state_at(goal, trace(goal, [e for e in evs if e.occurred_at <= at]), at, time_)
@@ -124,7 +124,7 @@ def secs(micros: int) -> int:
 
 
 # A clock started on Mon 2026-11-02 10:00 WIB, the base of many cases below. Without pauses
-# "5 working days" is due at the end of the following Monday (SPEC): day 1 Tue 3, day 2 Wed 4,
+# "5 working days" is due at the end of the following Monday (docs/rules.md): day 1 Tue 3, day 2 Wed 4,
 # day 3 Thu 5, day 4 Fri 6, day 5 Mon 9 → 2026-11-10T00:00+07:00.
 MON_START = ("documents_completed", "2026-11-02T10:00:00+07:00")
 
@@ -146,7 +146,7 @@ def test_not_started_before_any_start_event() -> None:
 @pytest.mark.parametrize(
     ("target", "seconds"),
     [
-        ("5 working days", 432_000),  # 5 x 24 h (SPEC)
+        ("5 working days", 432_000),  # 5 x 24 h (docs/rules.md)
         ("1 working day", 86_400),
         ("8 working hours", 28_800),  # 8 x 3600
         ("24 hours", 86_400),
@@ -159,7 +159,7 @@ def test_target_working_seconds(target: str, seconds: int) -> None:
 
 
 def test_monday_10_00_is_due_at_the_end_of_the_following_monday() -> None:
-    # SPEC example (November 2026 has no holiday): → 2026-11-10T00:00+07:00.
+    # The example of docs/rules.md (November 2026 has no holiday): → 2026-11-10T00:00+07:00.
     state = evaluate(PAYMENT, events(MON_START), "2026-11-02T12:00:00+07:00")
     assert state.status is Status.ON_TRACK
     assert_at(state.started_at, "2026-11-02T10:00:00+07:00")
@@ -168,7 +168,7 @@ def test_monday_10_00_is_due_at_the_end_of_the_following_monday() -> None:
 
 
 def test_saturday_start_is_due_at_the_end_of_the_next_friday() -> None:
-    # SPEC example: start Sat 2026-11-07 10:00; day 1 Mon 9 .. day 5 Fri 13 → 2026-11-14T00:00.
+    # The example of docs/rules.md: start Sat 2026-11-07 10:00; day 1 Mon 9 .. day 5 Fri 13 → 2026-11-14T00:00.
     state = evaluate(
         PAYMENT,
         events(("documents_completed", "2026-11-07T10:00:00+07:00")),
@@ -202,7 +202,7 @@ def test_idul_fitri_2026_from_monday_16_march() -> None:
 
 def test_idul_fitri_2026_from_tuesday_17_march_paid_in_time() -> None:
     # Start Tue 2026-03-17 09:00 WIB (uncounted). Day 1 Wed 25, day 2 Thu 26, day 3 Fri 27,
-    # day 4 Mon 30, day 5 Tue 31 → end of Tue 31 = 2026-04-01T00:00+07:00 (the SPEC §6 example).
+    # day 4 Mon 30, day 5 Tue 31 → end of Tue 31 = 2026-04-01T00:00+07:00 (the example of docs/cli.md).
     # Paid Tue 31 16:00: elapsed = 4 whole days + 16 h = 345600 + 57600 = 403200 s.
     evs = events(
         ("documents_completed", "2026-03-17T09:00:00+07:00"),

@@ -1,4 +1,4 @@
-"""Configuration errors name the file, the entry and the problem (SPEC §5)."""
+"""Configuration errors name the file, the entry and the problem (docs/configuration.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The event parser of SPEC §4: what one event can say about itself."""
+"""The event parser (docs/events.md): what one event can say about itself."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The OpenAPI description of an event and of a batch (SPEC §4), for /openapi.json."""
+"""The OpenAPI description of an event and of a batch (docs/events.md), for /openapi.json."""
 
 from __future__ import annotations
 

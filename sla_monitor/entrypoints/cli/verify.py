@@ -118,7 +118,7 @@ def verify_command(
             "claims": check.claims,
             "goals": check.goals,
             "claims_differing": check.claims_differing,
-            "claims_pending": check.pending,
+            "claims_pending": check.stale,
             "calendar_changes": calendars,
             "differences": [d.to_json() for d in check.differences],
         }
@@ -132,9 +132,9 @@ def verify_command(
             else (f"{len(check.differences)} differences in {check.claims_differing} claims")
         )
         out.print(f"checked {check.claims} claims, {check.goals} goals: {verdict}")
-        if check.pending:
+        if check.stale:
             out.print(
-                f"{check.pending} claims not checked: they have events their goals do not "
+                f"{check.stale} claims not checked: they have events their goals do not "
                 "reflect yet (`sla-monitor serve` recomputes them within seconds, as does "
                 "`sla-monitor recompute --stale`)"
             )
