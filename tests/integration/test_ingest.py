@@ -225,7 +225,7 @@ def test_an_event_no_goal_reacts_to_is_stored_without_recomputing_its_claim(
     assert recompute_stale(db=db, sla=sla, now=NOW) == 0
     assert goal_row(db, "C1") == stored_goal
     check = verify(db=db, sla=sla)
-    assert (check.claims, check.pending, check.differences) == (1, 0, [])
+    assert (check.claims, check.stale, check.differences) == (1, 0, [])
     # In the same batch as an event a goal reacts to, the claim is recomputed with both.
     batch = [
         ev("E4", "C1", "approved", "2026-11-18T10:00:00+07:00"),
@@ -287,5 +287,5 @@ def test_verify_counts_stale_claims_as_pending_and_compares_the_rest(
     assert put(db, sla, waiting).accepted == 1  # not recomputed yet
     seen: list[int] = []
     check = verify(db=db, sla=sla, progress=seen.append)
-    assert (check.claims, check.pending, check.differences) == (1, 1, [])
+    assert (check.claims, check.stale, check.differences) == (1, 1, [])
     assert sum(seen) == 2  # the progress bar counts every claim, checked or pending
