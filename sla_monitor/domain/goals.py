@@ -234,7 +234,7 @@ def _due(
 @dataclass(frozen=True)
 class GoalRecord:
     """A goal's state after all its claim's events, valid for any `as_of` at or after the
-    claim's last event. This is what the store materialises, so that queries can tell a
+    claim's last event. This is what the store keeps, so that queries can tell a
     goal's status from indexed columns without replaying events.
     """
 
@@ -255,7 +255,7 @@ class GoalRecord:
 
 
 def record(goal: Goal, tr: Trace, time: WorkingTime) -> GoalRecord:
-    """The materialised form of a trace of all of a claim's events."""
+    """The stored form of a trace of all of a claim's events."""
     target = goal.target.micros
     started, ended = tr.started_at, tr.ended_at
     if tr.phase in (Phase.NOT_STARTED, Phase.CANCELLED):

@@ -1,6 +1,6 @@
 """What the metrics count for a goal, once: closures, breaches, reclassifications (docs/metrics.md).
 
-Pure: given what was recorded for a goal and its new materialised state, say what is
+Pure: given what was recorded for a goal and its new stored record, say what is
 recorded now and which counters go up. Counters never go down; a late event that changes
 a recorded outcome is counted as a reclassification instead.
 """

@@ -43,7 +43,7 @@ class ClaimView:
 
 @dataclass(frozen=True)
 class GoalVersion:
-    """A goal's materialised record while the claim's known events did not change it:
+    """A goal's stored record while the claim's known events did not change it:
     the view at any `as_of` in [valid_from, valid_to) is `record` (valid_to None: still).
     """
 
@@ -106,7 +106,7 @@ class SlaTimer:
     def records(
         self, claim: Claim, events: Iterable[ClockEvent]
     ) -> tuple[str | None, list[GoalRecord]]:
-        """The materialised goals after every stored event of the claim."""
+        """The goal records after every stored event of the claim."""
         policy, goals = self.goals_for(claim)
         events = list(events)
         return policy.id if policy else None, [

@@ -82,7 +82,7 @@ class ClaimRow(SQLModel, table=True):
     submitted_event_id: str = Field(max_length=128)
     updated_at: Instant = _instant(nullable=False)
     # Events arrived that its goal rows do not reflect yet: its first, or one of a type a goal
-    # reacts to (a bulk import materialises once, at its end; an interrupted import is
+    # reacts to (a bulk import recomputes once, at its end; an interrupted import is
     # finished by the next evaluation).
     stale: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
