@@ -1,24 +1,47 @@
-"""Subprocesses for the benchmarks: `sla-monitor import` with its peak RSS, `sla-monitor serve`
-on a free loopback port. Every wait is bounded; only processes started here are stopped."""
+"""Real `sla-monitor` processes, for the benchmarks and the end-to-end tests alike.
+
+* `free_port` and `serve_env`: a loopback port, and the environment of `sla-monitor`.
+* `start_process` / `start_serve`: a `Process` whose output goes to a log file that every
+  failure message quotes (`output()`), with an HTTP `client` on its port; `stop()` sends
+  SIGTERM, then kills it when it does not exit in time. `run_cli` runs a command to its end.
+* `wait_for` / `wait_ready`: bounded waits (until `/readyz` answers 200, for `wait_ready`).
+* `run_measured`: a command to completion with its wall time and peak RSS (`sla-monitor import`).
+
+Every wait is bounded; only processes started here are stopped. A failure goes through a
+`fail` function: `raise BenchError` by default; tests/support/processes.py passes
+`pytest.fail`. Nothing here imports pytest: `python -m bench.run` runs without the dev extras.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn, TypeVar
 
 import httpx
+
+T = TypeVar("T")
+Fail = Callable[[str], NoReturn]
+
+SLA_MONITOR = (sys.executable, "-m", "sla_monitor")  # the command line of `sla-monitor`
+# what a probe may raise while the thing it waits for is not there yet
+RETRY_ON: tuple[type[BaseException], ...] = (httpx.TransportError, AssertionError)
 
 
 class BenchError(RuntimeError):
     """A benchmark could not run; the message says why."""
+
+
+def raise_bench_error(message: str) -> NoReturn:
+    raise BenchError(message)
 
 
 def free_port() -> int:
@@ -27,15 +50,215 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def sla_env(database_url: str, config_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "SLA_MONITOR_DATABASE_URL": database_url,
-        "SLA_MONITOR_CONFIG_DIR": str(config_dir),
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
+def serve_env(
+    database_url: str,
+    *,
+    token: str | None = None,
+    interval: float | None = None,
+    config_dir: Path | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of `sla-monitor`: this database, one API token, this evaluation
+    interval (s), this configuration folder (without one: the repository's config/).
+
+    `extra` variables are set last (e.g. COLUMNS, or SLA_MONITOR_CONFIG_DIR).
+    """
+    env = {**os.environ, "SLA_MONITOR_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    if token is not None:
+        env["SLA_MONITOR_API_TOKENS"] = token
+    if interval is not None:
+        env["SLA_MONITOR_EVALUATION_INTERVAL"] = str(interval)
+    if config_dir is not None:
+        env["SLA_MONITOR_CONFIG_DIR"] = str(config_dir)
+    else:
+        env.pop("SLA_MONITOR_CONFIG_DIR", None)
+    env.update(extra or {})
     return env
+
+
+# --------------------------------------------------------------------------- supervised
+
+
+@dataclass
+class Process:
+    """A running process with a port, its output in `log_path`."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    log_file: IO[bytes]
+    fail: Fail = raise_bench_error
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(base_url=self.base_url, timeout=5.0)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self, tail: int = 8000) -> str:
+        """The last `tail` characters of the process' output, under a header saying its state."""
+        self.log_file.flush()
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        state = "running" if self.process.poll() is None else f"exited {self.process.returncode}"
+        return f"--- {self.name} (pid {self.pid}, port {self.port}, {state}) ---\n{text[-tail:]}"
+
+    def check_alive(self, when: str = "") -> None:
+        """`fail`, quoting the output, when the process has exited."""
+        code = self.process.poll()
+        if code is not None:
+            self.fail(f"{self.name} exited with code {code}{when}\n{self.output()}")
+
+    def rss_kb(self) -> tuple[int, int]:
+        """(current, peak) resident set size in kB, from /proc."""
+        values = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(value.split()[0])
+        return values.get("VmRSS", 0), values.get("VmHWM", 0)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM, and SIGKILL when it has not exited after `grace` seconds."""
+        try:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+        finally:
+            self.client.close()
+            self.log_file.close()
+
+
+def launch(
+    command: Sequence[str], *, log_path: Path, cwd: Path, env: Mapping[str, str]
+) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start `command` in `cwd`, its output (both streams) going to `log_path`; the caller
+    closes the log file it is given back."""
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        list(command),
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    return process, log_file
+
+
+def start_process(
+    name: str,
+    command: Sequence[str],
+    *,
+    port: int,
+    cwd: Path,
+    env: Mapping[str, str],
+    fail: Fail = raise_bench_error,
+) -> Process:
+    """Start `command` in `cwd`; its output goes to `<name>-<port>.log` there."""
+    log_path = cwd / f"{re.sub(r'[^A-Za-z0-9_.]+', '-', name)}-{port}.log"
+    process, log_file = launch(command, log_path=log_path, cwd=cwd, env=env)
+    return Process(name, process, port, log_path, log_file, fail)
+
+
+def start_serve(
+    name: str,
+    database_url: str,
+    *extra: str,
+    cwd: Path,
+    token: str,
+    interval: float,
+    config_dir: Path | None = None,
+    env_extra: Mapping[str, str] | None = None,
+    fail: Fail = raise_bench_error,
+) -> Process:
+    """`sla-monitor serve` on a free loopback port, with `extra` arguments (and `config_dir`
+    and `env_extra` variables, see `serve_env`)."""
+    port = free_port()
+    command = [*SLA_MONITOR, "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
+    env = serve_env(
+        database_url, token=token, interval=interval, config_dir=config_dir, extra=env_extra
+    )
+    return start_process(name, command, port=port, cwd=cwd, env=env, fail=fail)
+
+
+def run_cli(
+    *args: str, env: Mapping[str, str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`sla-monitor ARGS` to its end, its output captured as text."""
+    return subprocess.run(
+        [*SLA_MONITOR, *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def wait_for(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float,
+    what: str,
+    context: Callable[[], str],
+    interval: float = 0.15,
+    retry_on: tuple[type[BaseException], ...] = RETRY_ON,
+    fail: Fail = raise_bench_error,
+) -> T:
+    """Call `probe` until it returns something other than None, for at most `timeout` s.
+
+    An exception of a `retry_on` type counts as "not yet"; when time runs out, `fail`
+    names `what`, the last exception and the `context()`.
+    """
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            result = probe()
+        except retry_on as exc:
+            result, last = None, exc
+        else:
+            if result is None:
+                last = "not yet"
+        if result is not None:
+            return result
+        if time.monotonic() >= deadline:
+            fail(f"timed out after {timeout} s waiting for {what}; last: {last!r}\n{context()}")
+        time.sleep(interval)
+
+
+def wait_ready(process: Process, timeout: float = 30.0) -> float:
+    """Wait until `sla-monitor serve` answers /readyz with 200 (its first evaluation done);
+    the seconds waited. Fails (`process.fail`) when it exits first."""
+    started = time.monotonic()
+
+    def ready() -> bool | None:
+        process.check_alive(" before it was ready")
+        return True if process.client.get("/readyz").status_code == 200 else None
+
+    wait_for(
+        ready,
+        timeout=timeout,
+        what=f"/readyz 200 on port {process.port}",
+        context=process.output,
+        interval=0.1,
+        fail=process.fail,
+    )
+    return time.monotonic() - started
+
+
+# --------------------------------------------------------------------------- measured
 
 
 @dataclass(frozen=True)
@@ -100,80 +323,3 @@ def run_measured(
         out_path.read_text(encoding="utf-8", errors="replace"),
         err_path.read_text(encoding="utf-8", errors="replace"),
     )
-
-
-@dataclass
-class Serve:
-    """A running `sla-monitor serve`."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-    log: IO[bytes]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self, tail: int = 3000) -> str:
-        self.log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
-
-    def rss_kb(self) -> tuple[int, int]:
-        """(current, peak) resident set size in kB, from /proc."""
-        values = {}
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(value.split()[0])
-        return values.get("VmRSS", 0), values.get("VmHWM", 0)
-
-    def wait_ready(self, timeout: float) -> float:
-        """Wait for /readyz 200 (the first evaluation done); returns the seconds waited."""
-        started = time.monotonic()
-        with httpx.Client(base_url=self.base_url, timeout=5.0) as client:
-            while True:
-                if self.process.poll() is not None:
-                    raise BenchError(
-                        f"serve exited with {self.process.returncode}:\n{self.output()}"
-                    )
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        return time.monotonic() - started
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() - started > timeout:
-                    raise BenchError(f"serve not ready after {timeout:.0f} s:\n{self.output()}")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        try:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGTERM)
-                try:
-                    self.process.wait(timeout=40)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=10)
-        finally:
-            self.log.close()
-
-
-def start_serve(
-    *, database_url: str, config_dir: Path, cwd: Path, token: str, interval: float
-) -> Serve:
-    port = free_port()
-    log_path = cwd / f"serve-{port}.log"
-    log = log_path.open("wb")
-    env = sla_env(
-        database_url,
-        config_dir,
-        SLA_MONITOR_API_TOKENS=token,
-        SLA_MONITOR_EVALUATION_INTERVAL=str(interval),
-    )
-    command = [sys.executable, "-m", "sla_monitor", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--no-migrate"]
-    process = subprocess.Popen(
-        command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-    )
-    return Serve(process, port, log_path, log)

@@ -57,7 +57,15 @@ from sla_monitor.store.queries import stale_claims
 from sla_monitor.store.tables import OPEN_COUNTS, GoalRow
 
 from . import reference, workload
-from .processes import BenchError, run_measured, sla_env, start_serve
+from .processes import (
+    SLA_MONITOR,
+    BenchError,
+    Process,
+    run_measured,
+    serve_env,
+    start_serve,
+    wait_ready,
+)
 from .workload import END_DATE, Workload, claims_for_events, end_instant, fill_store, write_events
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -66,6 +74,7 @@ DEFAULT_POSTGRES = os.environ.get(
 )
 GROUPS = ("deadlines", "import", "http", "evaluation", "report")
 TOKEN = "bench-token-0123456789abcdef"
+SERVE_GRACE = 40.0  # seconds a serve over a large store gets to stop after SIGTERM
 MB = 1024  # kB in a MB (RSS figures are in MiB)
 NA = "—"
 LONG_TARGET_DAYS = 60  # a second deadline row: how the walk and the calendar grow with the target
@@ -453,9 +462,7 @@ class Suite:
 
     def _import_command(self, url: str, path: Path) -> list[str]:
         return [
-            sys.executable,
-            "-m",
-            "sla_monitor",
+            *SLA_MONITOR,
             "--database-url",
             url,
             "--config-dir",
@@ -469,7 +476,7 @@ class Suite:
             migrated(store.url).dispose()
             done = run_measured(
                 self._import_command(store.url, path),
-                env=sla_env(store.url, self.config_dir),
+                env=serve_env(store.url, config_dir=self.config_dir),
                 cwd=self.work,
                 timeout=7200,
                 marker="sla_monitor",
@@ -684,19 +691,25 @@ class Suite:
                         "second insert hits the unique event_id.)"
                     )
 
+    def _serve(self, url: str, *, interval: int) -> Process:
+        """`sla-monitor serve` over a migrated store, evaluating every `interval` seconds."""
+        return start_serve(
+            "serve",
+            url,
+            "--no-migrate",
+            cwd=self.work,
+            token=TOKEN,
+            interval=interval,
+            config_dir=self.config_dir,
+        )
+
     def _http_once(self, backend: str, bodies: list[bytes]) -> Posted:
         with self.stores.fresh(backend, "http") as store:
             migrated(store.url).dispose()
-            serve = start_serve(
-                database_url=store.url,
-                config_dir=self.config_dir,
-                cwd=self.work,
-                token=TOKEN,
-                interval=30,
-            )
+            serve = self._serve(store.url, interval=30)
             db = make_engine(store.url)
             try:
-                serve.wait_ready(timeout=120)
+                wait_ready(serve, timeout=120)
                 posted = post_all(serve.base_url, bodies, self.plan.http_clients)
                 # The claims' goals are recomputed after the acknowledgement (the leader's
                 # materialiser): the figure counts until the last of them is done.
@@ -707,7 +720,7 @@ class Suite:
                     if said:
                         posted.errors[0] += f" (serve log: {said[-1].strip()[:300]})"
             finally:
-                serve.stop()
+                serve.stop(grace=SERVE_GRACE)
                 db.dispose()
         return posted
 
@@ -871,11 +884,9 @@ class Suite:
 
     def _metrics(self, url: str, label: str, size: int, scrapes: dict[int, float]) -> None:
         plan = self.plan
-        serve = start_serve(
-            database_url=url, config_dir=self.config_dir, cwd=self.work, token=TOKEN, interval=5
-        )
+        serve = self._serve(url, interval=5)
         try:
-            ready = serve.wait_ready(timeout=max(120.0, size / 500))
+            ready = wait_ready(serve, timeout=max(120.0, size / 500))
             latencies: list[float] = []
             body = b""
             with httpx.Client(base_url=serve.base_url, timeout=30.0) as client:
@@ -891,7 +902,7 @@ class Suite:
                     time.sleep(plan.scrape_pause)
             current, peak = serve.rss_kb()
         finally:
-            serve.stop()
+            serve.stop(grace=SERVE_GRACE)
         p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
         scrapes[size] = p99
         smallest = min(scrapes)

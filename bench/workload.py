@@ -17,6 +17,14 @@
   then `recompute_stale`), without the JSON encoding and decoding.
 
 The same `Workload` and configuration always give the same events, byte for byte.
+
+Shared with `sla_monitor.services.demo` (the `sla-monitor demo` month): one event's record,
+stamped in RFC 3339 in its branch's zone (`demo.claim_event`), and the mix of channels. Its own:
+the claims' lifecycles, days and delivery order, because it must reach millions of events
+quickly (integer instants, fixed zone offsets), with more steps a claim than the demo and
+without changing a benchmark's workload when the demo changes; and its branch choice, a
+Zipf-like skew over a seeded order of a thousand generated branches, not the demo's skew
+by file order over the repository's registry.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from sla_monitor.domain.calendar import working_dates
 from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.services import demo
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SOURCE_CONFIG = REPOSITORY / "config"
@@ -44,10 +53,9 @@ DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
 MINUTE_US = 60_000_000
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-EPOCH = datetime(1970, 1, 1)
 
 END_DATE = date(2026, 10, 31)  # events happen before 00:00 WIT of this date
-CHANNEL_WEIGHTS = (("online", 0.62), ("offline", 0.35), ("collective", 0.03))
+CHANNEL_WEIGHTS = demo.CHANNEL_WEIGHTS  # the demo month's mix of channels
 TERMINAL = frozenset({"paid", "rejected", "cancelled"})
 CLOSING = frozenset({"approved", "paid", "rejected", "cancelled"})
 
@@ -360,11 +368,9 @@ class _World:
         random.Random(workload.seed + 1).shuffle(ranks)
         self.branch_cum = list(accumulate(1.0 / (1 + r / 8) for r in ranks))
         self.offsets = [self._offset(b.timezone) for b in self.branches]
-        self.suffixes = [_suffix(o) for o in self.offsets]
-        names = [c for c, _ in CHANNEL_WEIGHTS if c in config.channels] or list(config.channels)
-        weights = dict(CHANNEL_WEIGHTS)
+        names = [c for c in CHANNEL_WEIGHTS if c in config.channels] or list(config.channels)
         self.channels = names
-        self.channel_cum = list(accumulate(weights.get(c, 0.1) for c in names))
+        self.channel_cum = list(accumulate(CHANNEL_WEIGHTS.get(c, 0.1) for c in names))
         self.end_us = end_instant(workload.end)
 
     @staticmethod
@@ -389,17 +395,6 @@ class _World:
     @staticmethod
     def local_date(instant: int, offset: int) -> date:
         return date.fromordinal(EPOCH_ORDINAL + (instant + offset) // DAY_US)
-
-
-def _suffix(offset: int) -> str:
-    minutes = offset // MINUTE_US
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def _stamp(instant: int, offset: int, suffix: str) -> str:
-    local = EPOCH + timedelta(microseconds=instant + offset)
-    return local.isoformat(timespec="seconds") + suffix
 
 
 Step = tuple[str, int, dict[str, Any] | None]  # kind, occurred_at, extra fields
@@ -523,16 +518,10 @@ def events(config: SlaConfig, workload: Workload, stats: Stats | None = None) ->
                 window = items[start : start + workload.window]
                 rng.shuffle(window)
                 for _, _, claim_id, seq, kind, at, branch, extra in window:
-                    event: dict[str, Any] = {
-                        "event_id": f"{claim_id}-{seq:02d}",
-                        "claim_id": claim_id,
-                        "type": kind,
-                        "occurred_at": _stamp(at, world.offsets[branch], world.suffixes[branch]),
-                    }
-                    if extra:
-                        event.update(extra)
                     stats.deliveries += 1
-                    yield event
+                    yield demo.claim_event(
+                        claim_id, seq, kind, at, world.branches[branch], extra or {}
+                    )
 
     def add_claim(channel: str, branch: int, day: date, extra: dict[str, Any] | None) -> None:
         nonlocal order, serial

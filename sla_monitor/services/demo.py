@@ -82,9 +82,10 @@ def demo_events(
     return events
 
 
-def _event(
+def claim_event(
     claim_id: str, seq: int, kind: str, at: Instant, branch: Branch, fields: dict[str, Any]
 ) -> dict[str, Any]:
+    """One synthetic event of a claim, its time in RFC 3339 in the branch's zone."""
     return {
         "event_id": f"{claim_id}-{seq:02d}",
         "claim_id": claim_id,
@@ -148,7 +149,7 @@ def _claim(
         ]
     out = []
     for seq, (kind, at, fields) in enumerate(steps, start=1):
-        event = {**_event(claim_id, seq, kind, at, branch, fields), "_at": at}
+        event = {**claim_event(claim_id, seq, kind, at, branch, fields), "_at": at}
         if kind == "submitted":
             event.update(channel=channel, branch_code=branch.code)
         out.append(event)
@@ -195,4 +196,4 @@ class LiveFeed:
         elif fate < 0.85:
             steps.append(("paid", later, {"amount": self.rng.randint(2_000, 150_000) * 1000}))
         for seq, (kind, at, fields) in enumerate(steps, start=1):
-            self.pending.append((at, _event(claim_id, seq, kind, at, branch, fields)))
+            self.pending.append((at, claim_event(claim_id, seq, kind, at, branch, fields)))

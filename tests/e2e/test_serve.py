@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +23,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from tests.conftest import postgres_schema_url
-from tests.support.processes import Process, serve_env, start_serve, wait_for, wait_ready
+from tests.support.processes import (
+    Process,
+    run_cli,
+    serve_env,
+    start_serve,
+    wait_for,
+    wait_ready,
+)
 
 TOKEN = "e2e-secret-token"
 INTERVAL = 1  # seconds between evaluations; the lease TTL is 3 times this
@@ -41,14 +47,8 @@ class Servers:
         self.started: list[Process] = []
 
     def run_cli(self, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "sla_monitor", *args],
-            env=serve_env(database_url, token=TOKEN, interval=INTERVAL),
-            cwd=self.tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        env = serve_env(database_url, token=TOKEN, interval=INTERVAL)
+        return run_cli(*args, env=env, cwd=self.tmp_path, timeout=60)
 
     def start(self, database_url: str, *extra: str) -> Process:
         name = f"serve-{len(self.started)}"

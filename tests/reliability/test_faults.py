@@ -28,7 +28,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -69,7 +68,15 @@ from tests.reliability.workload import (
     split,
     stored_events,
 )
-from tests.support.processes import Process, serve_env, start_serve, wait_for, wait_ready
+from tests.support.processes import (
+    SLA_MONITOR,
+    Process,
+    launch,
+    serve_env,
+    start_serve,
+    wait_for,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -101,14 +108,11 @@ class Fleet:
     def spawn(self, name: str, url: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
         """`python -m sla_monitor ARGS` in the background; its output goes to `<name>.log`."""
         log_path = self.tmp_path / f"{name}.log"
-        log_file = log_path.open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sla_monitor", *args],
-            env=serve_env(url, token=TOKEN, interval=INTERVAL, extra={"COLUMNS": "200"}),
+        process, log_file = launch(
+            [*SLA_MONITOR, *args],
+            log_path=log_path,
             cwd=self.tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            env=serve_env(url, token=TOKEN, interval=INTERVAL, extra={"COLUMNS": "200"}),
         )
         self.others.append((process, log_file))
         return process, log_path

@@ -6,6 +6,13 @@ Indonesian zones), all in the past, so every answer the service gives is checkab
 the database afterwards: `stored_events` reads the `events` table back, `expected_row` says
 what a sent event must look like there, and `run_verify` recomputes every claim from its
 stored events (`sla-monitor verify`).
+
+One event's record is built as the demo builds it (`sla_monitor.services.demo.claim_event`). The
+claims are not the demo's (nor bench/workload.py's) random lifecycles but fixed scenarios
+anchored to the wall clock's `now`, because each test must know every claim's fate (met,
+late, paused, ...) and every instant must lie just in the past when it is sent; and a
+claim's branch is one uniform draw among five of the registry's (in WIB, WITA and WIT), so
+that a seed gives the same claims whatever else the registry holds.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -22,26 +28,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
+from sla_monitor.config import load_config
 from sla_monitor.domain.events import FIELDS
+from sla_monitor.domain.timeutil import from_datetime
+from sla_monitor.services.demo import claim_event
+from tests.conftest import REPOSITORY
+from tests.support import processes
 from tests.support.processes import serve_env
 
 TOKEN = "test-writer-token-0123456789abcdef"  # 32+ characters, as the service requires
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
-# A branch of each zone: WIB, WITA, WIT (config/branches.toml).
-BRANCHES = {
-    "JKT": "Asia/Jakarta",
-    "BDG": "Asia/Jakarta",
-    "DPS": "Asia/Makassar",
-    "MKS": "Asia/Makassar",
-    "DJJ": "Asia/Jayapura",
-}
+# Branches of each zone, WIB (JKT, BDG), WITA (DPS, MKS) and WIT (DJJ), as the served
+# processes know them: from the repository's config/branches.toml.
+_REGISTRY = load_config(REPOSITORY / "config").branches
+BRANCHES = {code: _REGISTRY[code] for code in ("JKT", "BDG", "DPS", "MKS", "DJJ")}
 SCENARIOS = (
     "met",
     "paid_late",
@@ -57,14 +63,9 @@ SCENARIOS = (
 Raw = dict[str, Any]
 
 
-def _at(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="microseconds")
-
-
 def claim_events(claim_id: str, scenario: str, rng: random.Random, now: datetime) -> list[Raw]:
     """The events of one claim; every instant lies in the past of `now`."""
-    branch = rng.choice(sorted(BRANCHES))
-    zone = BRANCHES[branch]
+    code = rng.choice(sorted(BRANCHES))
     channel = (
         "collective"
         if scenario == "met" and rng.random() < 0.4
@@ -74,15 +75,8 @@ def claim_events(claim_id: str, scenario: str, rng: random.Random, now: datetime
 
     def add(kind: str, moment: datetime, **fields: Any) -> None:
         assert moment < now, (claim_id, kind, moment, now)
-        events.append(
-            {
-                "event_id": f"{claim_id}-{len(events) + 1:02d}",
-                "claim_id": claim_id,
-                "type": kind,
-                "occurred_at": _at(moment, zone),
-                **fields,
-            }
-        )
+        at = from_datetime(moment)
+        events.append(claim_event(claim_id, len(events) + 1, kind, at, BRANCHES[code], fields))
 
     jitter = timedelta(seconds=rng.randrange(0, 3600), microseconds=rng.randrange(0, 10**6))
     if scenario in ("paid_late", "open_late"):
@@ -91,13 +85,13 @@ def claim_events(claim_id: str, scenario: str, rng: random.Random, now: datetime
         start = now - timedelta(hours=3) + jitter / 4  # its last event 15+ minutes ago
     else:
         start = now - timedelta(days=rng.randrange(3, 20)) + jitter
-    submitted: dict[str, Any] = {"channel": channel, "branch_code": branch}
+    submitted: dict[str, Any] = {"channel": channel, "branch_code": code}
     if channel == "collective":
         submitted |= {"employer_id": f"EMP-{rng.randrange(100):03d}", "batch_id": f"B-{claim_id}"}
     if scenario != "waiting":
         add("submitted", start, **submitted)
     completed = start + timedelta(hours=2)
-    add("documents_completed", completed, **({"branch_code": branch} if rng.random() < 0.3 else {}))
+    add("documents_completed", completed, **({"branch_code": code} if rng.random() < 0.3 else {}))
     if scenario == "met":
         add("interview_scheduled", completed + timedelta(hours=3))
         add("verified", completed + timedelta(hours=20))
@@ -374,13 +368,9 @@ def accounting_problems(url: str) -> list[str]:
 def run_cli(
     url: str, *args: str, cwd: Path, timeout: float = 120, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sla_monitor", *args],
-        env=serve_env(url, token=TOKEN, interval=1, extra={"COLUMNS": "200", **(env or {})}),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+    extra = {"COLUMNS": "200", **(env or {})}
+    return processes.run_cli(
+        *args, env=serve_env(url, token=TOKEN, interval=1, extra=extra), cwd=cwd, timeout=timeout
     )
 
 
