@@ -1,4 +1,5 @@
-"""The daily breach report (docs/rules.md#reports): pure over the goals as they were at `as_of`."""
+"""The breach report of a period (docs/rules.md#reports): pure over the goals as they were
+at `as_of`, grouped by channel, branch or region."""
 
 from __future__ import annotations
 
@@ -27,9 +28,25 @@ class GoalFact:
     counted: bool = True
 
 
+BY = ("channel", "branch", "region")  # what a report's rows can be grouped by
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The group of a goal's row: its channel, its branch, or its branch's region."""
+
+    by: str = "channel"
+    region_of: Mapping[str, str] = field(default_factory=dict)  # branch code -> region
+
+    def key(self, channel: str, branch_code: str) -> str:
+        if self.by == "channel":
+            return channel
+        return branch_code if self.by == "branch" else self.region_of.get(branch_code, "-")
+
+
 @dataclass
 class SummaryRow:
-    channel: str
+    group: str  # a channel, a branch code or a region, as the report is grouped
     goal: str
     closed: int = 0
     met: int = 0
@@ -42,6 +59,14 @@ class SummaryRow:
     def compliance(self) -> float | None:
         return None if self.closed == 0 else self.met / self.closed
 
+    def add(self, other: SummaryRow) -> None:
+        self.closed += other.closed
+        self.met += other.met
+        self.breached += other.breached
+        self.new_breaches += other.new_breaches
+        self.open_breached += other.open_breached
+        self.at_risk += other.at_risk
+
 
 @dataclass(frozen=True)
 class Breach:
@@ -52,7 +77,7 @@ class Breach:
 
 @dataclass(frozen=True)
 class WindowCount:
-    """Goals of one (channel, goal) that closed in the window, met, and fell due in it."""
+    """Goals of one (channel, branch, goal) that closed in the window, met, and fell due in it."""
 
     closed: int = 0
     met: int = 0
@@ -61,12 +86,16 @@ class WindowCount:
 
 @dataclass
 class Report:
-    day: date
+    day: date  # the first day of the window
+    last_day: date
     timezone: str
     window_start: Instant
     window_end: Instant
     as_of: Instant
-    summary: list[SummaryRow] = field(default_factory=list)
+    by: str = "channel"
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    summary: list[SummaryRow] = field(default_factory=list)  # worst compliance first
+    totals: list[SummaryRow] = field(default_factory=list)  # one a goal, over every group
     breaches: list[Breach] = field(default_factory=list)
 
 
@@ -105,40 +134,65 @@ def build_report(
     as_of: Instant,
     facts: Iterable[GoalFact],
     rows: Sequence[tuple[str, str]],
-    open_counts: Mapping[tuple[str, str, str], int] | None = None,
-    window_counts: Mapping[tuple[str, str], WindowCount] | None = None,
+    open_counts: Mapping[tuple[str, str, str, str], int] | None = None,
+    window_counts: Mapping[tuple[str, str, str], WindowCount] | None = None,
+    last_day: date | None = None,
+    grouping: Grouping | None = None,
+    filters: Mapping[str, Sequence[str]] | None = None,
 ) -> Report:
-    """Count the facts and list the breaches among them; `rows` are the (channel, goal)
+    """Count the facts and list the breaches among them; `rows` are the (group, goal)
     pairs shown even when all zero.
 
     Counted elsewhere (in SQL, store.rules), for facts given with `counted=False`:
-    `open_counts`, open goals at `as_of` by (channel, goal, status), and `window_counts`, by
-    (channel, goal), the goals that closed in the window, met, and fell due in it.
+    `open_counts`, open goals at `as_of` by (channel, branch, goal, status), and
+    `window_counts`, by (channel, branch, goal), the goals that closed in the window, met,
+    and fell due in it.
     """
     w = Window(window[0], window[1], as_of)
-    report = Report(day, timezone, w.start, w.end, as_of)
+    groups = grouping or Grouping()
+    report = Report(
+        day, last_day or day, timezone, w.start, w.end, as_of, groups.by, dict(filters or {})
+    )
     summary = {key: SummaryRow(*key) for key in rows}
 
-    def row_of(channel: str, goal: str) -> SummaryRow:
-        return summary.setdefault((channel, goal), SummaryRow(channel, goal))
+    def row_of(channel: str, branch: str, goal: str) -> SummaryRow:
+        key = (groups.key(channel, branch), goal)
+        return summary.setdefault(key, SummaryRow(*key))
 
-    for (channel, goal, status), count in (open_counts or {}).items():
-        row = row_of(channel, goal)
+    for (channel, branch, goal, status), count in (open_counts or {}).items():
+        row = row_of(channel, branch, goal)
         row.open_breached += count if status == Status.BREACHED else 0
         row.at_risk += count if status == Status.AT_RISK else 0
-    for (channel, goal), counted in (window_counts or {}).items():
-        row = row_of(channel, goal)
+    for (channel, branch, goal), counted in (window_counts or {}).items():
+        row = row_of(channel, branch, goal)
         row.closed += counted.closed
         row.met += counted.met
         row.breached += counted.closed - counted.met
         row.new_breaches += counted.new_breaches
     for fact in facts:
-        breach = _count_fact(row_of(fact.channel, fact.goal_id), fact, w)
+        breach = _count_fact(row_of(fact.channel, fact.branch_code, fact.goal_id), fact, w)
         if breach is not None:
             report.breaches.append(breach)
-    report.summary = sorted(summary.values(), key=lambda r: (_position(rows, r), r.channel, r.goal))
+    position = {key: i for i, key in enumerate(rows)}
+    report.summary = sorted(summary.values(), key=lambda r: _worst_first(position, r))
+    report.totals = _totals(report.summary, rows)
     report.breaches.sort(key=lambda b: (b.fact.due_at or 0, b.fact.claim_id, b.fact.goal_id))
     return report
+
+
+def _worst_first(position: Mapping[tuple[str, str], int], row: SummaryRow) -> tuple[float, ...]:
+    """Lowest compliance first, rows with nothing closed last, then in configuration order."""
+    compliance = row.compliance
+    place = position.get((row.group, row.goal), len(position))
+    return (compliance is None, compliance or 0.0, -row.breached, place)
+
+
+def _totals(summary: list[SummaryRow], rows: Sequence[tuple[str, str]]) -> list[SummaryRow]:
+    """One row a goal, over every group, the goals in the order they are configured."""
+    totals: dict[str, SummaryRow] = {goal: SummaryRow("", goal) for _group, goal in rows}
+    for row in summary:
+        totals.setdefault(row.goal, SummaryRow("", row.goal)).add(row)
+    return list(totals.values())
 
 
 def _count_fact(row: SummaryRow, fact: GoalFact, w: Window) -> Breach | None:
@@ -162,8 +216,3 @@ def _count_fact(row: SummaryRow, fact: GoalFact, w: Window) -> Breach | None:
         until = fact.stopped_at if fact.stopped_at is not None else w.as_of
         return Breach(fact, "deadline_passed", until - fact.due_at)
     return None
-
-
-def _position(rows: Sequence[tuple[str, str]], row: SummaryRow) -> int:
-    key = (row.channel, row.goal)
-    return rows.index(key) if key in rows else len(rows)

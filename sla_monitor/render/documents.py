@@ -8,7 +8,7 @@ from typing import Any
 
 from sla_monitor.domain.calendar_data import calendar_notes, decree_statuses, local_years
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.report import Report
+from sla_monitor.domain.report import Report, SummaryRow
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, seconds
 from sla_monitor.services.claim_view import ClaimDetail
 
@@ -91,30 +91,54 @@ def _report_calendar_data(report: Report, config: SlaConfig) -> dict[str, Any]:
 
 
 def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
+    zone = config.report_zone
+    single = report.day == report.last_day
     return {
-        "date": report.day.isoformat(),
-        "timezone": report.timezone,
-        "as_of": format_rfc3339(report.as_of, config.report_zone),
-        "window": {
-            "start": format_rfc3339(report.window_start, config.report_zone),
-            "end": format_rfc3339(report.window_end, config.report_zone),
+        "date": report.day.isoformat() if single else None,  # a one-day report's day
+        "from": report.day.isoformat(),
+        "to": report.last_day.isoformat(),
+        "by": report.by,
+        "filters": {
+            key: list(report.filters.get(key, ())) for key in ("channel", "branch", "region")
         },
-        "summary": [
-            {
-                "channel": r.channel,
-                "goal": r.goal,
-                "closed": r.closed,
-                "met": r.met,
-                "breached": r.breached,
-                "compliance": None if r.compliance is None else round(r.compliance, 6),
-                "new_breaches": r.new_breaches,
-                "open_breached": r.open_breached,
-                "at_risk": r.at_risk,
-            }
-            for r in report.summary
-        ],
+        "timezone": report.timezone,
+        "as_of": format_rfc3339(report.as_of, zone),
+        "window": {
+            "start": format_rfc3339(report.window_start, zone),
+            "end": format_rfc3339(report.window_end, zone),
+        },
+        "summary": [{**_group(report.by, r, config), **_counts(r)} for r in report.summary],
+        "totals": [{"goal": r.goal, **_counts(r)} for r in report.totals],
         "breaches": [breach_row(b.fact, b.kind, b.overdue) for b in report.breaches],
         "calendar_data": _report_calendar_data(report, config),
+    }
+
+
+def _group(by: str, row: SummaryRow, config: SlaConfig) -> dict[str, Any]:
+    """What names a summary row's group: its channel, its branch (code, name, region) or its
+    region; then its goal."""
+    if by == "channel":
+        return {"channel": row.group, "goal": row.goal}
+    if by == "region":
+        return {"region": row.group, "goal": row.goal}
+    branch = config.branches.get(row.group)
+    return {
+        "branch_code": row.group,
+        "branch_name": branch.name if branch else None,
+        "region": branch.region if branch else None,
+        "goal": row.goal,
+    }
+
+
+def _counts(row: SummaryRow) -> dict[str, Any]:
+    return {
+        "closed": row.closed,
+        "met": row.met,
+        "breached": row.breached,
+        "compliance": None if row.compliance is None else round(row.compliance, 6),
+        "new_breaches": row.new_breaches,
+        "open_breached": row.open_breached,
+        "at_risk": row.at_risk,
     }
 
 

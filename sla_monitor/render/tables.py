@@ -41,42 +41,75 @@ def duration(micros: int) -> str:
     return ("-" if micros < 0 else "") + text
 
 
+GROUP_COLUMNS = {
+    "channel": ("channel",),
+    "branch": ("branch", "name", "region"),
+    "region": ("region",),
+}
+COUNT_COLUMNS = (
+    "closed",
+    "met",
+    "breached",
+    "compliance",
+    "new breaches",
+    "open breached",
+    "at risk",
+)
+
+
+def report_title(data: dict[str, Any]) -> str:
+    """What the report covers: its dates, its grouping, every filter applied, its as_of."""
+    dates = data["from"] if data["from"] == data["to"] else f"{data['from']} to {data['to']}"
+    filters = "; ".join(
+        f"{name} {', '.join(values)}" for name, values in data["filters"].items() if values
+    )
+    scope = f"only {filters}" if filters else "all channels and branches"
+    return (
+        f"SLA report {dates} ({data['timezone']}), by {data['by']}, {scope}; as of {data['as_of']}"
+    )
+
+
 def print_report(console: Console, report: Report, config: SlaConfig, *, limit: int = 50) -> None:
     data = report_json(report, config)
-    title = f"SLA report {data['date']} ({data['timezone']}), as of {data['as_of']}"
-    summary = Table(title=title, title_justify="left")
-    for name in (
-        "channel",
-        "goal",
-        "closed",
-        "met",
-        "breached",
-        "compliance",
-        "new breaches",
-        "open breached",
-        "at risk",
-    ):
-        summary.add_column(name, justify="left" if name in ("channel", "goal") else "right")
+    summary = Table(title=escape(report_title(data)), title_justify="left")
+    group_columns = GROUP_COLUMNS[report.by]
+    for name in (*group_columns, "goal", *COUNT_COLUMNS):
+        summary.add_column(name, justify="right" if name in COUNT_COLUMNS else "left")
     for r in data["summary"]:
-        compliance = "-" if r["compliance"] is None else f"{r['compliance']:.1%}"
-        summary.add_row(
-            r["channel"],
-            r["goal"],
-            str(r["closed"]),
-            str(r["met"]),
-            str(r["breached"]),
-            compliance,
-            str(r["new_breaches"]),
-            str(r["open_breached"]),
-            str(r["at_risk"]),
-        )
+        summary.add_row(*_group_cells(report.by, r), r["goal"], *_count_cells(r))
+    for t in data["totals"]:
+        summary.add_row("total", *[""] * (len(group_columns) - 1), t["goal"], *_count_cells(t))
     console.print(summary)
-    if not report.breaches:
-        console.print("No breaches in this window.")
-        print_calendar_footer(console, data["calendar_data"])
-        return
+    if report.breaches:
+        _print_breaches(console, report, limit)
+    else:
+        still_open = sum(t["open_breached"] for t in data["totals"])
+        console.print(
+            f"No new breach in this window; {still_open} goals are still open past their "
+            "deadline (open breached)."
+            if still_open
+            else "No breach in this window, and no goal open past its deadline."
+        )
+    print_calendar_footer(console, data["calendar_data"])
+
+
+def _group_cells(by: str, row: dict[str, Any]) -> list[str]:
+    if by == "branch":
+        return [row["branch_code"], row["branch_name"] or "-", row["region"] or "-"]
+    return [row[by]]
+
+
+def _count_cells(row: dict[str, Any]) -> list[str]:
+    compliance = "-" if row["compliance"] is None else f"{row['compliance']:.1%}"
+    counts = (row["closed"], row["met"], row["breached"])
+    after = (row["new_breaches"], row["open_breached"], row["at_risk"])
+    return [*map(str, counts), compliance, *map(str, after)]
+
+
+def _print_breaches(console: Console, report: Report, limit: int) -> None:
     breaches = Table(title=f"Breaches ({len(report.breaches)})", title_justify="left")
-    for name in ("claim", "channel", "branch", "goal", "kind", "due at", "stopped at", "overdue"):
+    columns = ("claim", "channel", "branch", "goal", "kind", "due at", "stopped at")
+    for name in (*columns, "overdue (calendar time)"):
         breaches.add_column(name)
     for b in report.breaches[:limit]:
         row = breach_row(b.fact, b.kind, b.overdue)
@@ -95,7 +128,6 @@ def print_report(console: Console, report: Report, config: SlaConfig, *, limit: 
         console.print(
             f"... and {len(report.breaches) - limit} more (use --format json or csv for all)"
         )
-    print_calendar_footer(console, data["calendar_data"])
 
 
 def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> None:
@@ -108,7 +140,15 @@ def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> Non
     )
     console.print(f"submitted {data['submitted_at']}, as of {data['as_of']}")
     goals = Table(title="Goals", title_justify="left")
-    for name in ("goal", "status", "started", "stopped", "due", "elapsed", "target"):
+    for name in (
+        "goal",
+        "status",
+        "started",
+        "stopped",
+        "due",
+        "elapsed (working time)",
+        "target (working time)",
+    ):
         goals.add_column(name)
     for g, state in zip(data["goals"], detail.view.goals, strict=True):
         goals.add_row(

@@ -1,26 +1,69 @@
-"""The daily report, read from the goal versions valid at its `as_of` (docs/rules.md#reports)."""
+"""Reports of any period, grouped by channel, branch or region, read from the goal versions
+valid at their `as_of` (docs/rules.md#reports)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from sqlmodel import Session
 
 from sla_monitor.domain.goals import Phase
-from sla_monitor.domain.report import GoalFact, Report, build_report
+from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant, local_instant
 from sla_monitor.store.queries import open_status_counts, window_goals
 
 
-def report_window(sla: SlaTimer, day: date) -> tuple[Instant, Instant]:
+@dataclass(frozen=True)
+class Filters:
+    """What a report is narrowed to; empty: everything. Filters combine: a branch must be in
+    `branches` (when given) and in one of `regions` (when given)."""
+
+    channels: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {
+            "channel": list(self.channels),
+            "branch": list(self.branches),
+            "region": list(self.regions),
+        }
+
+    def branch_codes(self, config: SlaConfig) -> list[str] | None:
+        """The branches the report covers, or None for all of them."""
+        if not self.branches and not self.regions:
+            return None
+        return [
+            code
+            for code, branch in config.branches.items()
+            if (not self.branches or code in self.branches)
+            and (not self.regions or branch.region in self.regions)
+        ]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The local dates [first, last] of a report, in report_timezone."""
+
+    first: date
+    last: date
+    by: str = "channel"
+    filters: Filters = field(default_factory=Filters)
+
+
+def report_window(sla: SlaTimer, first: date, last: date | None = None) -> tuple[Instant, Instant]:
     zone = sla.config.report_zone
-    return local_instant(day, time(0), zone), local_instant(day + timedelta(days=1), time(0), zone)
+    end = (last or first) + timedelta(days=1)
+    return local_instant(first, time(0), zone), local_instant(end, time(0), zone)
 
 
-def default_report_as_of(sla: SlaTimer, day: date, now: Instant) -> Instant:
-    """The end of the day, or now if that is still ahead (docs/rules.md#reports)."""
-    return min(report_window(sla, day)[1], now)
+def default_report_as_of(sla: SlaTimer, last: date, now: Instant) -> Instant:
+    """The end of the period, or now if that is still ahead."""
+    return min(report_window(sla, last)[1], now)
 
 
 def daily_report(
@@ -32,16 +75,29 @@ def daily_report(
     channel: str | None = None,
     branch_code: str | None = None,
 ) -> Report:
-    window = report_window(sla, day)
+    """The report of one local day, by channel."""
+    filters = Filters(
+        channels=(channel,) if channel else (), branches=(branch_code,) if branch_code else ()
+    )
+    return period_report(
+        session=session, sla=sla, period=Period(day, day, filters=filters), as_of=as_of
+    )
+
+
+def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Instant) -> Report:
+    window = report_window(sla, period.first, period.last)
+    config = sla.config
+    channels = list(period.filters.channels) or None
+    branches = period.filters.branch_codes(config)
     # Every goal as it was at as_of is stored (the goal version valid then): the report
-    # counts them in SQL and reads one by one only the breaches it lists, whatever the day.
+    # counts them in SQL and reads one by one only the breaches it lists, whatever the period.
     counts, listed = window_goals(
         session=session,
         window_start=window[0],
         window_end=window[1],
         as_of=as_of,
-        channel=channel,
-        branch_code=branch_code,
+        channels=channels,
+        branches=branches,
     )
     facts = [
         GoalFact(
@@ -52,24 +108,45 @@ def daily_report(
             goal.record.status_at(as_of),
             goal.record.due_at,
             goal.record.ended_at if goal.record.phase is Phase.STOPPED else None,
-            sla.config.branches[goal.branch_code].zone,
+            config.branches[goal.branch_code].zone,
             counted=False,
         )
         for goal in listed
     ]
     return build_report(
-        day=day,
-        timezone=sla.config.report_timezone,
+        day=period.first,
+        last_day=period.last,
+        timezone=config.report_timezone,
         window=window,
         as_of=as_of,
         facts=facts,
-        rows=summary_rows(sla, channel),
+        rows=summary_rows(sla, period),
         open_counts=open_status_counts(
-            session=session, as_of=as_of, channel=channel, branch_code=branch_code
+            session=session, as_of=as_of, channels=channels, branches=branches
         ),
         window_counts=counts,
+        grouping=grouping(config, period.by),
+        filters=period.filters.as_json(),
     )
 
 
-def summary_rows(sla: SlaTimer, channel: str | None) -> list[tuple[str, str]]:
-    return [(c, g) for c, g in sla.config.channel_goals() if channel in (None, c)]
+def grouping(config: SlaConfig, by: str) -> Grouping:
+    return Grouping(by, {code: b.region for code, b in config.branches.items()})
+
+
+def summary_rows(sla: SlaTimer, period: Period | None = None) -> list[tuple[str, str]]:
+    """The (group, goal) rows a report shows even when all zero, in configuration order."""
+    config, chosen = sla.config, period or Period(date.min, date.min)
+    pairs = [
+        (channel, goal)
+        for channel, goal in config.channel_goals()
+        if not chosen.filters.channels or channel in chosen.filters.channels
+    ]
+    if chosen.by == "channel":
+        return pairs
+    goals = list(dict.fromkeys(goal for _channel, goal in pairs))
+    codes = chosen.filters.branch_codes(config) or list(config.branches)
+    groups: Sequence[str] = codes
+    if chosen.by == "region":
+        groups = list(dict.fromkeys(config.branches[code].region for code in codes))
+    return [(group, goal) for group in groups for goal in goals]

@@ -99,12 +99,14 @@ def _valid_at(as_of: Instant) -> ColumnElement[bool]:
     return and_(v.valid_from <= as_of, or_(v.valid_to.is_(None), v.valid_to > as_of))
 
 
-def _filtered(query: Select[Any], channel: str | None, branch: str | None) -> Select[Any]:
-    """`query` on goal versions, narrowed to one channel or branch when given."""
-    if channel is not None:
-        query = query.where(VERSIONS.c.channel == channel)
-    if branch is not None:
-        query = query.where(VERSIONS.c.branch_code == branch)
+def _filtered(
+    query: Select[Any], channels: Sequence[str] | None, branches: Sequence[str] | None
+) -> Select[Any]:
+    """`query` on goal versions, narrowed to these channels or branches when given."""
+    if channels is not None:
+        query = query.where(VERSIONS.c.channel.in_(channels))
+    if branches is not None:
+        query = query.where(VERSIONS.c.branch_code.in_(branches))
     return query
 
 
@@ -114,11 +116,11 @@ def window_goals(
     window_start: Instant,
     window_end: Instant,
     as_of: Instant,
-    channel: str | None = None,
-    branch_code: str | None = None,
-) -> tuple[dict[tuple[str, str], WindowCount], list[ReportGoal]]:
+    channels: Sequence[str] | None = None,
+    branches: Sequence[str] | None = None,
+) -> tuple[dict[tuple[str, str, str], WindowCount], list[ReportGoal]]:
     """The goals, as they were at `as_of`, that closed in the window or fell due in it:
-    counted in SQL by (channel, goal) (closed, met, newly breached), and the breaches the
+    counted in SQL by (channel, branch, goal) (closed, met, newly breached), and the breaches the
     report lists (closed late, or past a deadline in the window) read one by one. Open goals
     are counted by `open_status_counts`.
     """
@@ -127,21 +129,22 @@ def window_goals(
     counting = (
         select(
             v.channel,
+            v.branch_code,
             v.goal_id,
             *(func.sum(case((c, 1), else_=0)) for c in (w.closed, w.met, w.newly_breached)),
         )
         .where(_valid_at(as_of), w.in_window)
-        .group_by(v.channel, v.goal_id)
+        .group_by(v.channel, v.branch_code, v.goal_id)
     )
     listing = select(v.claim_id, v.channel, v.branch_code, *(v[name] for name in RECORD_COLUMNS))
     listing = listing.where(_valid_at(as_of), w.in_window, w.listed)
     counts = {
-        (ch, goal): WindowCount(int(c), int(m), int(n))
-        for ch, goal, c, m, n in session.execute(_filtered(counting, channel, branch_code))
+        (ch, branch, goal): WindowCount(int(c), int(m), int(n))
+        for ch, branch, goal, c, m, n in session.execute(_filtered(counting, channels, branches))
     }
     listed = [
         ReportGoal(row.claim_id, row.channel, row.branch_code, stored_record(row[3:]))
-        for row in session.execute(_filtered(listing, channel, branch_code))
+        for row in session.execute(_filtered(listing, channels, branches))
     ]
     return counts, listed
 
@@ -160,10 +163,10 @@ def open_status_counts(
     *,
     session: Session,
     as_of: Instant,
-    channel: str | None = None,
-    branch_code: str | None = None,
-) -> dict[tuple[str, str, str], int]:
-    """Open goals at `as_of` by (channel, goal, status).
+    channels: Sequence[str] | None = None,
+    branches: Sequence[str] | None = None,
+) -> dict[tuple[str, str, str, str], int]:
+    """Open goals at `as_of` by (channel, branch, goal, status).
 
     Each goal's record at `as_of` is its version valid then (`_valid_at`), so its status is
     a comparison of `as_of` with the stored instants. The open versions are read from one
@@ -173,13 +176,13 @@ def open_status_counts(
     """
     v = VERSIONS.c
     status = open_status(v, as_of)
-    counts: Counter[tuple[str, str, str]] = Counter()
+    counts: Counter[tuple[str, str, str, str]] = Counter()
     for current in (v.valid_to.is_(None), v.valid_to > as_of):
         query = (
-            select(v.channel, v.goal_id, status, func.count())
+            select(v.channel, v.branch_code, v.goal_id, status, func.count())
             .where(OPEN_PHASES, current, v.valid_from <= as_of)
-            .group_by(v.channel, v.goal_id, status)
+            .group_by(v.channel, v.branch_code, v.goal_id, status)
         )
-        for ch, goal, state, n in session.execute(_filtered(query, channel, branch_code)):
-            counts[(ch, goal, state)] += int(n)
+        for ch, branch, goal, state, n in session.execute(_filtered(query, channels, branches)):
+            counts[(ch, branch, goal, state)] += int(n)
     return dict(counts)

@@ -1,10 +1,12 @@
-"""`sla-monitor report`: the daily breach report of a date in report_timezone."""
+"""`sla-monitor report`: the breach report of a day, a week, a month or any dates, in
+report_timezone, by channel, branch or region."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -13,6 +15,7 @@ import typer
 from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.timer import SlaTimer
+from sla_monitor.domain.timeutil import local_date
 from sla_monitor.entrypoints.cli.app import (
     Context,
     app,
@@ -23,7 +26,7 @@ from sla_monitor.entrypoints.cli.app import (
     warn,
 )
 from sla_monitor.render import documents, tables
-from sla_monitor.services.reports import daily_report, default_report_as_of
+from sla_monitor.services.reports import Filters, Period, default_report_as_of, period_report
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.queries import stale_claims
 
@@ -34,43 +37,64 @@ class ReportFormat(StrEnum):
     csv = "csv"
 
 
+class GroupBy(StrEnum):
+    channel = "channel"
+    branch = "branch"
+    region = "region"
+
+
 @app.command("report")
 def report_command(
     ctx: typer.Context,
     day: Annotated[
-        str, typer.Option("--date", help="The local date (report_timezone), YYYY-MM-DD.")
-    ],
+        str | None,
+        typer.Option(
+            "--date",
+            help="One local date (report_timezone), YYYY-MM-DD. Default: yesterday.",
+            show_default=False,
+        ),
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First date, YYYY-MM-DD (with --to).")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last date, inclusive, YYYY-MM-DD.")
+    ] = None,
+    month: Annotated[str | None, typer.Option(help="A month, YYYY-MM.")] = None,
+    week: Annotated[str | None, typer.Option(help="An ISO week, YYYY-Www (e.g. 2026-W12).")] = None,
+    by: Annotated[GroupBy, typer.Option(help="One summary row per group.")] = GroupBy.channel,
     output: Annotated[
         ReportFormat, typer.Option("--format", help="Output format.")
     ] = ReportFormat.table,
-    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
-    branch: Annotated[str | None, typer.Option(help="Only this branch code.")] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option(help="Only this channel (repeatable).", show_default=False)
+    ] = None,
+    branch: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this branch code (repeatable).", show_default=False),
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="Only this region (repeatable).", show_default=False)
+    ] = None,
     as_of: Annotated[
-        str | None, typer.Option(help="RFC 3339 instant; default end of the date or now.")
+        str | None, typer.Option(help="RFC 3339 instant; default the end of the period or now.")
     ] = None,
 ) -> None:
-    """The daily breach report for a date in report_timezone (reads only)."""
+    """The breach report of a period in report_timezone (reads only)."""
     context: Context = ctx.obj
-    try:
-        report_day = date.fromisoformat(day)
-    except ValueError:
-        fail(f"--date {day!r} is not a date like 2026-11-24")
     with friendly_errors():
         config = context.config()
-        _check_filters(config, channel, branch)
         sla = SlaTimer(config)
-        moment = as_of_option(as_of, default_report_as_of(sla, report_day, wall_clock()))
+        now = wall_clock()
+        dates = _period_dates(day, first, last, month, week, local_date(now, config.report_zone))
+        filters = Filters(tuple(channel or ()), tuple(branch or ()), tuple(region or ()))
+        _check_filters(config, filters)
+        period = Period(dates[0], dates[1], by.value, filters)
+        moment = as_of_option(as_of, default_report_as_of(sla, dates[1], now))
         db = context.database(migrate=False)
         with session_scope(db) as session:
             behind = stale_claims(session=session)
-            report = daily_report(
-                session=session,
-                sla=sla,
-                day=report_day,
-                as_of=moment,
-                channel=channel,
-                branch_code=branch,
-            )
+            report = period_report(session=session, sla=sla, period=period, as_of=moment)
     if behind:
         warn(
             f"{behind} claims have events their goals do not reflect yet (an import was "
@@ -78,15 +102,66 @@ def report_command(
             "before those events. `sla-monitor recompute --stale` brings them up to date"
         )
     if output is ReportFormat.json:
-        out.print_json(json.dumps(documents.report_json(report, config)))
+        out.print_json(json.dumps(documents.report_json(report, config), ensure_ascii=False))
     elif output is ReportFormat.csv:
         sys.stdout.write(documents.report_csv(report))
     else:
         tables.print_report(out, report, config)
 
 
-def _check_filters(config: SlaConfig, channel: str | None, branch: str | None) -> None:
-    if channel is not None and channel not in config.channels:
-        fail(f"--channel {channel!r} is not a configured channel ({', '.join(config.channels)})")
-    if branch is not None and branch not in config.branches:
-        fail(f"--branch {branch!r} is not in the branch registry")
+def _period_dates(
+    day: str | None,
+    first: str | None,
+    last: str | None,
+    month: str | None,
+    week: str | None,
+    today: date,
+) -> tuple[date, date]:
+    """The first and last local date the options name; yesterday when they name none."""
+    chosen = [name for name, value in (("--date", day), ("--from", first), ("--to", last),
+              ("--month", month), ("--week", week)) if value is not None]  # fmt: skip
+    if len(chosen) > 1 and set(chosen) != {"--from", "--to"}:
+        fail(f"choose one period: {' and '.join(chosen)} were both given")
+    if first is not None or last is not None:
+        if first is None or last is None:
+            fail("--from and --to go together: give both dates (the last is included)")
+        start, end = _date("--from", first), _date("--to", last)
+        if end < start:
+            fail(f"--to {last} is before --from {first}")
+        return start, end
+    if month is not None:
+        if not re.fullmatch(r"\d{4}-\d{2}", month):
+            fail(f"--month {month!r} is not a month like 2026-03")
+        start = _date("--month", f"{month}-01")
+        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return start, following - timedelta(days=1)
+    if week is not None:
+        found = re.fullmatch(r"(\d{4})-W(\d{2})", week)
+        try:
+            assert found is not None
+            start = date.fromisocalendar(int(found[1]), int(found[2]), 1)
+        except (AssertionError, ValueError):
+            fail(f"--week {week!r} is not an ISO week like 2026-W12")
+        return start, start + timedelta(days=6)
+    one = _date("--date", day) if day is not None else today - timedelta(days=1)
+    return one, one
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date like 2026-11-24")
+
+
+def _check_filters(config: SlaConfig, filters: Filters) -> None:
+    for value in filters.channels:
+        if value not in config.channels:
+            fail(f"--channel {value!r} is not a configured channel ({', '.join(config.channels)})")
+    for value in filters.branches:
+        if value not in config.branches:
+            fail(f"--branch {value!r} is not in the branch registry (branches.toml)")
+    regions = sorted({b.region for b in config.branches.values()})
+    for value in filters.regions:
+        if value not in regions:
+            fail(f"--region {value!r} is not a region of branches.toml ({', '.join(regions)})")
