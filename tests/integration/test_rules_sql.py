@@ -101,7 +101,7 @@ def test_a_report_counts_and_lists_as_the_domain_rules_say(
     window = Window(start, start + length * HOUR, as_of)
     closed = met = late = 0
     listed = set()
-    open_by_status: Counter[tuple[str, str, str]] = Counter()
+    open_by_status: Counter[tuple[str, str, str, str]] = Counter()
     for i, record in enumerate(versions):
         status = record.status_at(as_of)
         stopped_at = record.ended_at if record.phase is Phase.STOPPED else None
@@ -115,7 +115,7 @@ def test_a_report_counts_and_lists_as_the_domain_rules_say(
         if (here and status is Status.BREACHED) or breached_late:
             listed.add(f"C{i}")
         if record.phase in OPEN:
-            open_by_status[("online", "g", status.value)] += 1
+            open_by_status[("online", "JKT", "g", status.value)] += 1
     with session_scope(db) as session:
         session.execute(delete(VERSIONS))
         session.execute(
@@ -130,7 +130,7 @@ def test_a_report_counts_and_lists_as_the_domain_rules_say(
         )
         by_status = open_status_counts(session=session, as_of=as_of)
         session.rollback()
-    found = counts.get(("online", "g"))
+    found = counts.get(("online", "JKT", "g"))
     got = (found.closed, found.met, found.new_breaches) if found else (0, 0, 0)
     assert got == (closed, met, late)
     assert {g.claim_id for g in goals} == listed
