@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from sla_monitor.domain.calendar import WorkingTime
 from sla_monitor.domain.goals import Status
 from sla_monitor.domain.timeutil import Instant
 
@@ -26,6 +27,9 @@ class GoalFact:
     zone: ZoneInfo  # the branch's, for friendly timestamps
     # False when it is listed only: counted already in `open_counts` and `window_counts`.
     counted: bool = True
+    # What lateness is counted in: the working days of the goal's calendar in the branch's
+    # zone (calendar days for a target of plain hours); None: not given.
+    lateness: WorkingTime | None = None
 
 
 BY = ("channel", "branch", "region")  # what a report's rows can be grouped by
@@ -72,7 +76,8 @@ class SummaryRow:
 class Breach:
     fact: GoalFact
     kind: str  # "closed_late" | "deadline_passed"
-    overdue: int  # microseconds
+    overdue: int  # microseconds of calendar time
+    overdue_working: int | None = None  # of working-day time in `fact.lateness`, when given
 
 
 @dataclass(frozen=True)
@@ -210,9 +215,14 @@ def _count_fact(row: SummaryRow, fact: GoalFact, w: Window) -> Breach | None:
     assert fact.due_at is not None or not (closed_here or late)
     if closed_here and fact.status is Status.BREACHED:
         assert fact.stopped_at is not None and fact.due_at is not None
-        return Breach(fact, "closed_late", fact.stopped_at - fact.due_at)
+        return _breach(fact, "closed_late", fact.due_at, fact.stopped_at)
     if late:
         assert fact.due_at is not None
         until = fact.stopped_at if fact.stopped_at is not None else w.as_of
-        return Breach(fact, "deadline_passed", until - fact.due_at)
+        return _breach(fact, "deadline_passed", fact.due_at, until)
     return None
+
+
+def _breach(fact: GoalFact, kind: str, due_at: Instant, until: Instant) -> Breach:
+    working = None if fact.lateness is None else fact.lateness.measure(due_at, until)
+    return Breach(fact, kind, until - due_at, working)

@@ -7,8 +7,9 @@ import io
 from typing import Any
 
 from sla_monitor.domain.calendar_data import calendar_notes, decree_statuses, local_years
+from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.report import Report, SummaryRow
+from sla_monitor.domain.report import Breach, Report, SummaryRow
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, seconds
 from sla_monitor.services.claim_view import ClaimDetail
 
@@ -21,6 +22,7 @@ BREACH_COLUMNS = (
     "due_at",
     "stopped_at",
     "overdue_seconds",
+    "overdue_working_days",
 )
 
 
@@ -109,7 +111,7 @@ def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
         },
         "summary": [{**_group(report.by, r, config), **_counts(r)} for r in report.summary],
         "totals": [{"goal": r.goal, **_counts(r)} for r in report.totals],
-        "breaches": [breach_row(b.fact, b.kind, b.overdue) for b in report.breaches],
+        "breaches": [breach_row(b) for b in report.breaches],
         "calendar_data": _report_calendar_data(report, config),
     }
 
@@ -142,7 +144,10 @@ def _counts(row: SummaryRow) -> dict[str, Any]:
     }
 
 
-def breach_row(fact: Any, kind: str, overdue: int) -> dict[str, Any]:
+def breach_row(b: Breach) -> dict[str, Any]:
+    """One breach; how late it is in calendar seconds and in working days of its calendar."""
+    fact, kind, overdue = b.fact, b.kind, b.overdue
+    assert fact.due_at is not None  # a breach has passed a deadline
     return {
         "claim_id": fact.claim_id,
         "channel": fact.channel,
@@ -154,6 +159,9 @@ def breach_row(fact: Any, kind: str, overdue: int) -> dict[str, Any]:
         if fact.stopped_at is None
         else format_rfc3339(fact.stopped_at, fact.zone),
         "overdue_seconds": seconds(overdue),
+        "overdue_working_days": None
+        if b.overdue_working is None
+        else round(b.overdue_working / DAY_UNITS, 2),
     }
 
 
@@ -163,6 +171,6 @@ def report_csv(report: Report) -> str:
     writer = csv.DictWriter(out, fieldnames=BREACH_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for b in report.breaches:
-        row = breach_row(b.fact, b.kind, b.overdue)
+        row = breach_row(b)
         writer.writerow({k: "" if row[k] is None else row[k] for k in BREACH_COLUMNS})
     return out.getvalue()

@@ -109,10 +109,10 @@ def _count_cells(row: dict[str, Any]) -> list[str]:
 def _print_breaches(console: Console, report: Report, limit: int) -> None:
     breaches = Table(title=f"Breaches ({len(report.breaches)})", title_justify="left")
     columns = ("claim", "channel", "branch", "goal", "kind", "due at", "stopped at")
-    for name in (*columns, "overdue (calendar time)"):
+    for name in (*columns, "overdue (calendar time)", "overdue (working days)"):
         breaches.add_column(name)
     for b in report.breaches[:limit]:
-        row = breach_row(b.fact, b.kind, b.overdue)
+        row = breach_row(b)
         breaches.add_row(
             row["claim_id"],
             row["channel"],
@@ -122,6 +122,7 @@ def _print_breaches(console: Console, report: Report, limit: int) -> None:
             row["due_at"],
             row["stopped_at"] or "-",
             duration(b.overdue),
+            "-" if row["overdue_working_days"] is None else f"{row['overdue_working_days']:.2f}",
         )
     console.print(breaches)
     if len(report.breaches) > limit:

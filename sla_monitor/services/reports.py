@@ -9,12 +9,13 @@ from datetime import date, time, timedelta
 
 from sqlmodel import Session
 
+from sla_monitor.domain.calendar import WorkingTime
 from sla_monitor.domain.goals import Phase
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant, local_instant
-from sla_monitor.store.queries import open_status_counts, window_goals
+from sla_monitor.store.queries import claim_policies, open_status_counts, window_goals
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
         channels=channels,
         branches=branches,
     )
+    policies = claim_policies(session=session, claim_ids=sorted({g.claim_id for g in listed}))
     facts = [
         GoalFact(
             goal.claim_id,
@@ -110,6 +112,9 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
             goal.record.ended_at if goal.record.phase is Phase.STOPPED else None,
             config.branches[goal.branch_code].zone,
             counted=False,
+            lateness=lateness_time(
+                sla, policies.get(goal.claim_id), goal.record.goal_id, goal.branch_code
+            ),
         )
         for goal in listed
     ]
@@ -128,6 +133,19 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
         grouping=grouping(config, period.by),
         filters=period.filters.as_json(),
     )
+
+
+def lateness_time(
+    sla: SlaTimer, policy_id: str | None, goal_id: str, branch_code: str
+) -> WorkingTime | None:
+    """What a goal's lateness is counted in: the working days of its calendar in its branch's
+    zone, or calendar days for a target of plain hours or minutes."""
+    policy = next((p for p in sla.config.policies if p.id == policy_id), None)
+    goal = next((g for g in policy.goals if g.id == goal_id), None) if policy else None
+    if goal is None:
+        return None
+    unit = "working_days" if goal.target.uses_calendar else "hours"
+    return sla.calendars.working_time(unit, goal.calendar, sla.config.branches[branch_code].zone)
 
 
 def grouping(config: SlaConfig, by: str) -> Grouping:

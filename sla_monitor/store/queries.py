@@ -14,7 +14,7 @@ from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.domain.report import WindowCount
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.rules import open_status, window_conditions
-from sla_monitor.store.tables import OPEN_PHASES, VERSIONS, ClaimRow, EventRow
+from sla_monitor.store.tables import CLAIMS, OPEN_PHASES, VERSIONS, ClaimRow, EventRow
 
 CHUNK = 500
 
@@ -147,6 +147,19 @@ def window_goals(
         for row in session.execute(_filtered(listing, channels, branches))
     ]
     return counts, listed
+
+
+def claim_policies(*, session: Session, claim_ids: Sequence[str]) -> dict[str, str | None]:
+    """The policy each of these claims is timed by."""
+    found: dict[str, str | None] = {}
+    c = CLAIMS.c
+    for start in range(0, len(claim_ids), CHUNK):
+        part = claim_ids[start : start + CHUNK]
+        query = select(c.claim_id, c.policy_id).where(c.claim_id.in_(part))
+        found.update(
+            {claim_id: policy_id for claim_id, policy_id in session.connection().execute(query)}
+        )
+    return found
 
 
 def claim_count(*, session: Session) -> int:

@@ -113,6 +113,7 @@ def test_the_day_as_computed_by_hand(november: Engine, sla: SlaTimer) -> None:
             "due_at": "2026-11-24T00:00:00+07:00",
             "stopped_at": "2026-11-24T10:00:00+07:00",
             "overdue_seconds": 36_000,
+            "overdue_working_days": 0.42,  # 10 h of Tuesday 24 November, a working day
         },
         {
             "claim_id": "C2",
@@ -123,6 +124,7 @@ def test_the_day_as_computed_by_hand(november: Engine, sla: SlaTimer) -> None:
             "due_at": "2026-11-25T00:00:00+08:00",
             "stopped_at": None,
             "overdue_seconds": 3_600,
+            "overdue_working_days": 0.04,
         },
     ]
 
@@ -165,5 +167,8 @@ def test_csv_lists_the_breaches(november: Engine, sla: SlaTimer) -> None:
             session=session, sla=sla, day=DAY, as_of=parse_rfc3339("2026-11-25T00:00:00+07:00")
         )
     lines = report_csv(report).splitlines()
-    assert lines[0] == "claim_id,channel,branch_code,goal,kind,due_at,stopped_at,overdue_seconds"
-    assert lines[2] == "C2,offline,DPS,payment,deadline_passed,2026-11-25T00:00:00+08:00,,3600"
+    assert lines[0] == (
+        "claim_id,channel,branch_code,goal,kind,due_at,stopped_at,overdue_seconds,"
+        "overdue_working_days"
+    )
+    assert lines[2] == "C2,offline,DPS,payment,deadline_passed,2026-11-25T00:00:00+08:00,,3600,0.04"

@@ -15,7 +15,7 @@ from sla_monitor.domain.timeutil import format_rfc3339, local_date, parse_rfc333
 from sla_monitor.render.documents import report_json
 from sla_monitor.services.demo import demo_events
 from sla_monitor.services.recompute import recompute_stale
-from sla_monitor.services.reports import daily_report, report_window, summary_rows
+from sla_monitor.services.reports import daily_report, lateness_time, report_window, summary_rows
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.goal_rows import claim_of
 from sla_monitor.store.queries import histories
@@ -38,7 +38,8 @@ def brute_force(db: Engine, sla: SlaTimer, day: date, as_of: int) -> dict[str, o
         for g in view.goals:
             facts.append(
                 GoalFact(claim.claim_id, claim.channel, claim.branch_code, g.goal_id, g.status,
-                         g.due_at, g.stopped_at, zone)
+                         g.due_at, g.stopped_at, zone,
+                         lateness=lateness_time(sla, view.policy_id, g.goal_id, claim.branch_code))
             )  # fmt: skip
     report = build_report(
         day=day,
