@@ -164,6 +164,13 @@ class SlaConfig:
         other type (`verified`, say) changes no goal, so its claim need not be recomputed."""
         return frozenset().union(*(goal.kinds for policy in self.policies for goal in policy.goals))
 
+    def goal(self, policy_id: str | None, goal_id: str) -> Goal | None:
+        """The goal `goal_id` of the policy `policy_id`, if the configuration has it."""
+        for policy in self.policies:
+            if policy.id == policy_id:
+                return next((g for g in policy.goals if g.id == goal_id), None)
+        return None
+
     def policy_for(self, submitted_on: date) -> Policy | None:
         """The newest policy in force on the claim's submission date (report time zone)."""
         chosen = None

@@ -66,13 +66,8 @@ def _claim_calendar_data(detail: ClaimDetail, config: SlaConfig) -> dict[str, An
     """The decrees of every year from the claim's submission to its last deadline or as_of,
     for the calendars its goals are timed in."""
     view = detail.view
-    policy = next((p for p in config.policies if p.id == view.policy_id), None)
-    timed = {g.goal_id for g in view.goals}
-    calendars = {
-        goal.calendar
-        for goal in (policy.goals if policy else ())
-        if goal.id in timed and goal.target.uses_calendar
-    }
+    goals = [config.goal(view.policy_id, g.goal_id) for g in view.goals]
+    calendars = {goal.calendar for goal in goals if goal and goal.target.uses_calendar}
     moments = [view.claim.submitted_at, view.as_of]
     moments += [g.due_at for g in view.goals if g.due_at is not None]
     years = local_years(moments, config.branches[view.claim.branch_code].zone)

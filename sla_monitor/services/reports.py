@@ -140,8 +140,7 @@ def lateness_time(
 ) -> WorkingTime | None:
     """What a goal's lateness is counted in: the working days of its calendar in its branch's
     zone, or calendar days for a target of plain hours or minutes."""
-    policy = next((p for p in sla.config.policies if p.id == policy_id), None)
-    goal = next((g for g in policy.goals if g.id == goal_id), None) if policy else None
+    goal = sla.config.goal(policy_id, goal_id)
     if goal is None:
         return None
     unit = "working_days" if goal.target.uses_calendar else "hours"
