@@ -11,6 +11,7 @@ from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import Breach, Report, SummaryRow
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, seconds
+from sla_monitor.render.cells import safe_cell
 from sla_monitor.services.claim_view import ClaimDetail
 
 BREACH_COLUMNS = (
@@ -167,5 +168,5 @@ def report_csv(report: Report) -> str:
     writer.writeheader()
     for b in report.breaches:
         row = breach_row(b)
-        writer.writerow({k: "" if row[k] is None else row[k] for k in BREACH_COLUMNS})
+        writer.writerow({k: "" if row[k] is None else safe_cell(row[k]) for k in BREACH_COLUMNS})
     return out.getvalue()

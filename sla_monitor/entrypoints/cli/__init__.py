@@ -4,6 +4,7 @@ translating options into calls of the services and their results into text."""
 from __future__ import annotations
 
 from sla_monitor.entrypoints.cli import (  # noqa: F401  (each registers its commands)
+    backlog,
     calendar,
     claims,
     db,

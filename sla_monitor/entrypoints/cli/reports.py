@@ -88,7 +88,7 @@ def report_command(
         now = wall_clock()
         dates = _period_dates(day, first, last, month, week, local_date(now, config.report_zone))
         filters = Filters(tuple(channel or ()), tuple(branch or ()), tuple(region or ()))
-        _check_filters(config, filters)
+        check_filters(config, filters)
         period = Period(dates[0], dates[1], by.value, filters)
         moment = as_of_option(as_of, default_report_as_of(sla, dates[1], now))
         db = context.database(migrate=False)
@@ -154,7 +154,7 @@ def _date(option: str, text: str) -> date:
         fail(f"{option} {text!r} is not a date like 2026-11-24")
 
 
-def _check_filters(config: SlaConfig, filters: Filters) -> None:
+def check_filters(config: SlaConfig, filters: Filters) -> None:
     for value in filters.channels:
         if value not in config.channels:
             fail(f"--channel {value!r} is not a configured channel ({', '.join(config.channels)})")
