@@ -26,6 +26,10 @@ def language() -> str:
     return _language.get()
 
 
+def n_(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
 def _(message: str) -> str:
     """`message` in the chosen language."""
     return message

@@ -18,6 +18,10 @@ from sla_monitor.domain.timeutil import Instant, local_instant
 from sla_monitor.store.queries import claim_policies, open_status_counts, window_goals
 
 
+class ScopeError(ValueError):
+    """A filter asks for what the reader's token may not read."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """What a report is narrowed to; empty: everything. Filters combine: a branch must be in
@@ -33,6 +37,43 @@ class Filters:
             "branch": list(self.branches),
             "region": list(self.regions),
         }
+
+    def problems(self, config: SlaConfig) -> list[tuple[str, str]]:
+        """Each value that names no configured channel, branch or region: (filter, message)."""
+        found = []
+        for value in self.channels:
+            if value not in config.channels:
+                listed = ", ".join(config.channels)
+                found.append(("channel", f"{value!r} is not a configured channel ({listed})"))
+        for value in self.branches:
+            if value not in config.branches:
+                found.append(("branch", f"{value!r} is not in the branch registry (branches.toml)"))
+        regions = sorted({b.region for b in config.branches.values()})
+        for value in self.regions:
+            if value not in regions:
+                listed = ", ".join(regions)
+                found.append(("region", f"{value!r} is not a region of branches.toml ({listed})"))
+        return found
+
+    def within(self, channels: frozenset[str] | None, branches: frozenset[str] | None) -> Filters:
+        """These filters inside a reader's scope (None: unrestricted): what is not asked for is
+        narrowed to the scope. ScopeError names a value asked for outside it."""
+        for name, asked, allowed in (
+            ("channel", self.channels, channels),
+            ("branch", self.branches, branches),
+        ):
+            outside = [value for value in asked if allowed is not None and value not in allowed]
+            if outside:
+                raise ScopeError(
+                    f"{name} {', '.join(outside)}: outside this token's {name}es"
+                    if name == "branch"
+                    else f"{name} {', '.join(outside)}: outside this token's {name}s"
+                )
+        return Filters(
+            self.channels or tuple(sorted(channels or ())),
+            self.branches or tuple(sorted(branches or ())),
+            self.regions,
+        )
 
     def branch_codes(self, config: SlaConfig) -> list[str] | None:
         """The branches the report covers, or None for all of them."""

@@ -155,13 +155,5 @@ def _date(option: str, text: str) -> date:
 
 
 def check_filters(config: SlaConfig, filters: Filters) -> None:
-    for value in filters.channels:
-        if value not in config.channels:
-            fail(f"--channel {value!r} is not a configured channel ({', '.join(config.channels)})")
-    for value in filters.branches:
-        if value not in config.branches:
-            fail(f"--branch {value!r} is not in the branch registry (branches.toml)")
-    regions = sorted({b.region for b in config.branches.values()})
-    for value in filters.regions:
-        if value not in regions:
-            fail(f"--region {value!r} is not a region of branches.toml ({', '.join(regions)})")
+    for name, problem in filters.problems(config):
+        fail(f"--{name} {problem}")
