@@ -14,7 +14,7 @@ from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, fr
 from sla_monitor.entrypoints.cli.output import write_text
 from sla_monitor.entrypoints.cli.reports import check_filters
 from sla_monitor.render import backlog as rendered
-from sla_monitor.render.i18n import deadline_text
+from sla_monitor.render.i18n import _, deadline_text
 from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.reports import Filters
 from sla_monitor.store.db import session_scope
@@ -66,7 +66,7 @@ def backlog_command(
     calendar time (reads only)."""
     context: Context = ctx.obj
     if output_format is BacklogFormat.xlsx and output is None:
-        fail("--format xlsx writes a workbook: give the file with --output FILE")
+        fail(_("--format xlsx writes a workbook: give the file with --output FILE"))
     with friendly_errors():
         config = context.config()
         sla = SlaTimer(config)
