@@ -4,15 +4,14 @@ report_timezone, by channel, branch or region."""
 from __future__ import annotations
 
 import json
-import re
 import sys
-from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from sla_monitor.bootstrap import wall_clock
+from sla_monitor.domain.periods import PeriodError, period_dates
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import local_date
@@ -86,7 +85,11 @@ def report_command(
         config = context.config()
         sla = SlaTimer(config)
         now = wall_clock()
-        dates = _period_dates(day, first, last, month, week, local_date(now, config.report_zone))
+        try:
+            today = local_date(now, config.report_zone)
+            dates = period_dates(day, first, last, month, week, today)
+        except PeriodError as exc:
+            fail(str(exc))
         filters = Filters(tuple(channel or ()), tuple(branch or ()), tuple(region or ()))
         check_filters(config, filters)
         period = Period(dates[0], dates[1], by.value, filters)
@@ -107,51 +110,6 @@ def report_command(
         sys.stdout.write(documents.report_csv(report))
     else:
         tables.print_report(out, report, config)
-
-
-def _period_dates(
-    day: str | None,
-    first: str | None,
-    last: str | None,
-    month: str | None,
-    week: str | None,
-    today: date,
-) -> tuple[date, date]:
-    """The first and last local date the options name; yesterday when they name none."""
-    chosen = [name for name, value in (("--date", day), ("--from", first), ("--to", last),
-              ("--month", month), ("--week", week)) if value is not None]  # fmt: skip
-    if len(chosen) > 1 and set(chosen) != {"--from", "--to"}:
-        fail(f"choose one period: {' and '.join(chosen)} were both given")
-    if first is not None or last is not None:
-        if first is None or last is None:
-            fail("--from and --to go together: give both dates (the last is included)")
-        start, end = _date("--from", first), _date("--to", last)
-        if end < start:
-            fail(f"--to {last} is before --from {first}")
-        return start, end
-    if month is not None:
-        if not re.fullmatch(r"\d{4}-\d{2}", month):
-            fail(f"--month {month!r} is not a month like 2026-03")
-        start = _date("--month", f"{month}-01")
-        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return start, following - timedelta(days=1)
-    if week is not None:
-        found = re.fullmatch(r"(\d{4})-W(\d{2})", week)
-        try:
-            assert found is not None
-            start = date.fromisocalendar(int(found[1]), int(found[2]), 1)
-        except (AssertionError, ValueError):
-            fail(f"--week {week!r} is not an ISO week like 2026-W12")
-        return start, start + timedelta(days=6)
-    one = _date("--date", day) if day is not None else today - timedelta(days=1)
-    return one, one
-
-
-def _date(option: str, text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option} {text!r} is not a date like 2026-11-24")
 
 
 def check_filters(config: SlaConfig, filters: Filters) -> None:
