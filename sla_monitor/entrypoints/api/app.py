@@ -14,7 +14,7 @@ from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.entrypoints.api import middleware
 from sla_monitor.entrypoints.api.deps import Api
-from sla_monitor.entrypoints.api.routes import claims, events, health
+from sla_monitor.entrypoints.api.routes import claims, events, health, reports
 from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.observability.logs import install_request_ids
 from sla_monitor.observability.metrics import Exposition
@@ -36,8 +36,9 @@ def create_app(
     """`api_tokens` are secrets with full access; `tokens` may carry scopes (auth.py).
 
     `open_writes` accepts events without a token: for a demo only (`serve` refuses it
-    otherwise). `protect_reads` makes claim detail need a token with the read scope. With
-    `run_scheduler`, the app starts and stops `monitor` (the evaluations) with itself.
+    otherwise). `protect_reads` makes claim detail, reports and the backlog need a token with
+    the read scope. With `run_scheduler`, the app starts and stops `monitor` (the
+    evaluations) with itself.
     """
     install_request_ids()
     exposition = Exposition(monitor.snapshot, sla.config)
@@ -75,6 +76,6 @@ def create_app(
         max_body_bytes=max_body_bytes,
     )
     middleware.install(app, exposition.http)
-    for router in (events.router, claims.router, health.router):
+    for router in (events.router, claims.router, reports.router, health.router):
         app.include_router(router)
     return app
