@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sla_monitor.config_reader import ConfigError, Reader
 from sla_monitor.domain.policy import (
     EVENT_TYPES,
+    LANGUAGES,
     WEEKDAYS,
     Branch,
     CalendarSpec,
@@ -39,6 +40,7 @@ def load_config(config_dir: Path) -> SlaConfig:
         calendars=config.calendars,
         policies=config.policies,
         branches=branches,
+        language=config.language,
     )
 
 
@@ -54,8 +56,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def parse_sla(data: dict[str, Any], *, source: str) -> SlaConfig:
     top = Reader(data, source)
-    top.check_keys({"report_timezone", "channels", "calendars", "policies"})
+    top.check_keys({"report_timezone", "language", "channels", "calendars", "policies"})
     report_timezone = _zone(top, "report_timezone")
+    language = _language(top)
     channels = top.str_list("channels", required=True)
     if len(set(channels)) != len(channels):
         raise top.fail("'channels' lists a channel twice")
@@ -82,7 +85,23 @@ def parse_sla(data: dict[str, Any], *, source: str) -> SlaConfig:
         channels=channels,
         calendars=calendars,
         policies=tuple(sorted(policies, key=lambda p: p.effective_from)),
+        language=language,
     )
+
+
+def read_language(config_dir: Path) -> str:
+    """sla.toml's `language` alone, for what a command says before it reads the whole file."""
+    sla_path = config_dir / "sla.toml"
+    return _language(Reader(_read_toml(sla_path), str(sla_path)))
+
+
+def _language(reader: Reader) -> str:
+    language = reader.text("language", default="id")
+    if language not in LANGUAGES:
+        raise reader.fail(
+            f"unknown language {language!r} in 'language'; use id (Indonesian) or en (English)"
+        )
+    return language
 
 
 def _zone(reader: Reader, key: str) -> str:
@@ -256,4 +275,4 @@ def parse_branches(data: dict[str, Any], *, source: str) -> dict[str, Branch]:
     return branches
 
 
-__all__ = ["ConfigError", "load_config", "parse_branches", "parse_sla"]
+__all__ = ["ConfigError", "load_config", "parse_branches", "parse_sla", "read_language"]

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")
     evaluation_interval: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    lang: str | None = None  # id | en: the language of tables and messages; else sla.toml's
 
     def tokens(self, *, channels: Collection[str], branches: Collection[str]) -> list[Token]:
         """Every configured token; TokenError names the bad setting."""

@@ -27,6 +27,8 @@ EVENT_TYPES = (
 )
 # The years every calendar is built for (calendar.py precomputes them all).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The languages of tables and messages (the catalogues of sla_monitor/locale).
+LANGUAGES = ("id", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TARGET_UNITS = {
     "minute": "minutes",
@@ -132,6 +134,7 @@ class SlaConfig:
     calendars: dict[str, CalendarSpec]
     policies: tuple[Policy, ...]  # sorted by effective_from
     branches: dict[str, Branch] = field(default_factory=dict)
+    language: str = "id"  # of tables and messages, unless --lang or SLA_MONITOR_LANG says
 
     @property
     def report_zone(self) -> ZoneInfo:

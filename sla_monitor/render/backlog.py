@@ -17,7 +17,17 @@ from sla_monitor.domain.backlog import BacklogItem
 from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.timeutil import Instant, format_rfc3339, seconds
 from sla_monitor.render.cells import safe_cell
-from sla_monitor.render.i18n import _, deadline_text, n_
+from sla_monitor.render.i18n import (
+    _,
+    deadline_text,
+    decimal,
+    group_name,
+    integer,
+    moment_text,
+    n_,
+    span,
+    status_name,
+)
 
 BACKLOG_COLUMNS = (
     "claim_id",
@@ -91,18 +101,11 @@ def print_backlog(
         caption=_("Negative: time left before the deadline."),
         caption_justify="left",
     )
-    for name in (
-        _("claim"),
-        _("channel"),
-        _("branch"),
-        _("goal"),
-        _("status"),
-        _("started"),
-        _("due"),
-        _("overdue (working days)"),
-        _("overdue (calendar time)"),
-    ):
-        table.add_column(name, justify="right" if name.startswith(_("overdue")) else "left")
+    for name in (_("claim"), _("channel"), _("branch"), _("goal"), _("status"), _("started")):
+        table.add_column(name)
+    table.add_column(_("due"))
+    for name in (_("overdue (working days)"), _("overdue (calendar time)")):
+        table.add_column(name, justify="right")
     count = 0
     for item in items:
         count += 1
@@ -113,10 +116,10 @@ def print_backlog(
     if count > limit:
         console.print(
             _("... and {more} more (use --format csv, json or xlsx for all)").format(
-                more=count - limit
+                more=integer(count - limit)
             )
         )
-    console.print(n_("{n} open goal.", "{n} open goals.", count).format(n=count))
+    console.print(n_("{n} open goal.", "{n} open goals.", count).format(n=integer(count)))
     return count
 
 
@@ -127,21 +130,12 @@ def _cells(item: BacklogItem) -> list[str]:
         item.channel,
         item.branch_code,
         item.goal_id,
-        _(item.status.value),
-        deadline_text(item.started_at, item.zone),
+        status_name(item.status.value),
+        moment_text(item.started_at, item.zone),
         "-" if item.due_at is None else deadline_text(item.due_at, item.zone),
-        "-" if days is None else f"{days:.2f}",
-        "-" if item.overdue is None else calendar_span(item.overdue),
+        "-" if days is None else decimal(days),
+        "-" if item.overdue is None else span(item.overdue),
     ]
-
-
-def calendar_span(micros: int) -> str:
-    """Calendar time, e.g. 2d 03h 15m; negative: still ahead."""
-    total = seconds(abs(micros))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3600)
-    text = f"{days}d {hours:02d}h {rest // 60:02d}m" if days else f"{hours}h {rest // 60:02d}m"
-    return ("-" if micros < 0 else "") + text
 
 
 def backlog_head(status: str, filters: dict[str, list[str]]) -> dict[str, Any]:
@@ -153,10 +147,14 @@ def backlog_title(head: dict[str, Any], as_of_text: str) -> str:
     """What the backlog lists: the status asked, every filter applied, its as_of."""
     status = head["status"]
     what = (
-        _("Open goals") if status == "open" else _("Open goals {status}").format(status=_(status))
+        _("Open goals")
+        if status == "open"
+        else _("Open goals {status}").format(status=status_name(status))
     )
     scope = "; ".join(
-        f"{_(name)} {', '.join(values)}" for name, values in head["filters"].items() if values
+        f"{group_name(name)} {', '.join(values)}"
+        for name, values in head["filters"].items()
+        if values
     )
     where = _("only {filters}").format(filters=scope) if scope else _("all channels and branches")
     return _("{what}, most overdue first, {where}; as of {as_of}").format(

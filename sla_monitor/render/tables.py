@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,8 +11,19 @@ from rich.table import Table
 
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import Report
-from sla_monitor.domain.timeutil import seconds
 from sla_monitor.render.documents import breach_row, claim_json, report_json
+from sla_monitor.render.i18n import (
+    _,
+    deadline_text,
+    decimal,
+    group_name,
+    integer,
+    moment_text,
+    n_,
+    percent,
+    span,
+    status_name,
+)
 from sla_monitor.services.claim_view import ClaimDetail
 
 
@@ -23,72 +35,89 @@ def print_calendar_footer(console: Console, notes: dict[str, Any]) -> None:
             known.setdefault(str(d["year"]), []).append(d["calendar"])
     listed = "; ".join(f"{year} ({', '.join(cals)})" for year, cals in known.items())
     console.print(
-        f"Calendar data: holidays {notes['holidays_version']}; decree on cuti bersama known "
-        f"for {listed or 'no year it spans'}",
+        _("Calendar data: holidays {version}; decree on cuti bersama known for {years}").format(
+            version=notes["holidays_version"], years=listed or _("no year it spans")
+        ),
         highlight=False,
         markup=False,
     )
     for warning in notes["unknown"]:
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+        label = escape(_("warning:"))
+        console.print(f"[yellow]{label}[/yellow] {escape(warning)}", highlight=False)
 
 
-def duration(micros: int) -> str:
-    """A readable span, e.g. 2d 03h 15m."""
-    total = seconds(abs(micros))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3600)
-    text = f"{days}d {hours:02d}h {rest // 60:02d}m" if days else f"{hours}h {rest // 60:02d}m"
-    return ("-" if micros < 0 else "") + text
+def group_columns(by: str) -> tuple[str, ...]:
+    """The headings of the columns that name a report row's group."""
+    if by == "branch":
+        return (_("branch"), _("name"), _("region"))
+    return (group_name(by),)
 
 
-GROUP_COLUMNS = {
-    "channel": ("channel",),
-    "branch": ("branch", "name", "region"),
-    "region": ("region",),
-}
-COUNT_COLUMNS = (
-    "closed",
-    "met",
-    "breached",
-    "compliance",
-    "new breaches",
-    "open breached",
-    "at risk",
-)
-
-
-def report_title(data: dict[str, Any]) -> str:
-    """What the report covers: its dates, its grouping, every filter applied, its as_of."""
-    dates = data["from"] if data["from"] == data["to"] else f"{data['from']} to {data['to']}"
-    filters = "; ".join(
-        f"{name} {', '.join(values)}" for name, values in data["filters"].items() if values
-    )
-    scope = f"only {filters}" if filters else "all channels and branches"
+def count_columns() -> tuple[str, ...]:
+    """The headings of a report row's counts, in the order of `_count_cells`."""
     return (
-        f"SLA report {dates} ({data['timezone']}), by {data['by']}, {scope}; as of {data['as_of']}"
+        _("closed"),
+        _("met"),
+        _("breached"),
+        _("compliance"),
+        _("new breaches"),
+        _("open breached"),
+        _("at risk"),
+    )
+
+
+def report_title(data: dict[str, Any], as_of_text: str) -> str:
+    """What the report covers: its dates, its grouping, every filter applied, its as_of."""
+    dates = (
+        data["from"]
+        if data["from"] == data["to"]
+        else _("{first} to {last}").format(first=data["from"], last=data["to"])
+    )
+    filters = "; ".join(
+        f"{group_name(name)} {', '.join(values)}"
+        for name, values in data["filters"].items()
+        if values
+    )
+    scope = (
+        _("only {filters}").format(filters=filters) if filters else _("all channels and branches")
+    )
+    return _("SLA report {dates} ({timezone}), by {by}, {scope}; as of {as_of}").format(
+        dates=dates,
+        timezone=data["timezone"],
+        by=group_name(data["by"]),
+        scope=scope,
+        as_of=as_of_text,
     )
 
 
 def print_report(console: Console, report: Report, config: SlaConfig, *, limit: int = 50) -> None:
     data = report_json(report, config)
-    summary = Table(title=escape(report_title(data)), title_justify="left")
-    group_columns = GROUP_COLUMNS[report.by]
-    for name in (*group_columns, "goal", *COUNT_COLUMNS):
-        summary.add_column(name, justify="right" if name in COUNT_COLUMNS else "left")
+    title = report_title(data, deadline_text(report.as_of, config.report_zone))
+    summary = Table(title=escape(title), title_justify="left")
+    groups, counts = group_columns(report.by), count_columns()
+    for name in (*groups, _("goal")):
+        summary.add_column(name)
+    for name in counts:
+        summary.add_column(name, justify="right")
     for r in data["summary"]:
         summary.add_row(*_group_cells(report.by, r), r["goal"], *_count_cells(r))
     for t in data["totals"]:
-        summary.add_row("total", *[""] * (len(group_columns) - 1), t["goal"], *_count_cells(t))
+        summary.add_row(_("total"), *[""] * (len(groups) - 1), t["goal"], *_count_cells(t))
     console.print(summary)
     if report.breaches:
         _print_breaches(console, report, limit)
     else:
         still_open = sum(t["open_breached"] for t in data["totals"])
         console.print(
-            f"No new breach in this window; {still_open} goals are still open past their "
-            "deadline (open breached)."
+            n_(
+                "No new breach in this window; {n} goal is still open past its deadline "
+                "(open breached).",
+                "No new breach in this window; {n} goals are still open past their deadline "
+                "(open breached).",
+                still_open,
+            ).format(n=integer(still_open))
             if still_open
-            else "No breach in this window, and no goal open past its deadline."
+            else _("No breach in this window, and no goal open past its deadline.")
         )
     print_calendar_footer(console, data["calendar_data"])
 
@@ -100,79 +129,114 @@ def _group_cells(by: str, row: dict[str, Any]) -> list[str]:
 
 
 def _count_cells(row: dict[str, Any]) -> list[str]:
-    compliance = "-" if row["compliance"] is None else f"{row['compliance']:.1%}"
+    compliance = "-" if row["compliance"] is None else percent(row["compliance"])
     counts = (row["closed"], row["met"], row["breached"])
     after = (row["new_breaches"], row["open_breached"], row["at_risk"])
-    return [*map(str, counts), compliance, *map(str, after)]
+    return [*map(integer, counts), compliance, *map(integer, after)]
 
 
 def _print_breaches(console: Console, report: Report, limit: int) -> None:
-    breaches = Table(title=f"Breaches ({len(report.breaches)})", title_justify="left")
-    columns = ("claim", "channel", "branch", "goal", "kind", "due at", "stopped at")
-    for name in (*columns, "overdue (calendar time)", "overdue (working days)"):
+    title = _("Breaches ({count})").format(count=integer(len(report.breaches)))
+    breaches = Table(title=title, title_justify="left")
+    for name in (
+        _("claim"),
+        _("channel"),
+        _("branch"),
+        _("goal"),
+        _("kind"),
+        _("due"),
+        _("closed at"),
+    ):
         breaches.add_column(name)
+    for name in (_("overdue (calendar time)"), _("overdue (working days)")):
+        breaches.add_column(name, justify="right")
     for b in report.breaches[:limit]:
-        row = breach_row(b)
+        row, fact = breach_row(b), b.fact
+        assert fact.due_at is not None  # a breach has passed a deadline
         breaches.add_row(
             row["claim_id"],
             row["channel"],
             row["branch_code"],
             row["goal"],
-            row["kind"],
-            row["due_at"],
-            row["stopped_at"] or "-",
-            duration(b.overdue),
-            "-" if row["overdue_working_days"] is None else f"{row['overdue_working_days']:.2f}",
+            status_name(row["kind"]),
+            deadline_text(fact.due_at, fact.zone),
+            "-" if fact.stopped_at is None else moment_text(fact.stopped_at, fact.zone),
+            span(b.overdue),
+            "-" if row["overdue_working_days"] is None else decimal(row["overdue_working_days"]),
         )
     console.print(breaches)
     if len(report.breaches) > limit:
         console.print(
-            f"... and {len(report.breaches) - limit} more (use --format json or csv for all)"
+            _("... and {more} more (use --format json or csv for all)").format(
+                more=integer(len(report.breaches) - limit)
+            )
         )
 
 
 def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> None:
     data = claim_json(detail, config)
+    view = detail.view
     branch = config.branches[data["branch_code"]]
+    zone = branch.zone
     console.print(
-        f"[bold]Claim {data['claim_id']}[/bold]  channel {data['channel']}  branch "
-        f"{branch.code} ({branch.name}, {branch.timezone})  "
-        f"policy {data['policy'] or 'none (untracked)'}"
-    )
-    console.print(f"submitted {data['submitted_at']}, as of {data['as_of']}")
-    goals = Table(title="Goals", title_justify="left")
-    for name in (
-        "goal",
-        "status",
-        "started",
-        "stopped",
-        "due",
-        "elapsed (working time)",
-        "target (working time)",
-    ):
-        goals.add_column(name)
-    for g, state in zip(data["goals"], detail.view.goals, strict=True):
-        goals.add_row(
-            g["goal"],
-            g["status"],
-            g["started_at"] or "-",
-            g["stopped_at"] or g["cancelled_at"] or "-",
-            g["due_at"] or "-",
-            duration(state.elapsed),
-            duration(state.target),
+        _(
+            "[bold]Claim {claim}[/bold]  channel {channel}  branch {branch} ({name}, {timezone})  "
+            "policy {policy}"
+        ).format(
+            claim=escape(data["claim_id"]),
+            channel=escape(data["channel"]),
+            branch=escape(branch.code),
+            name=escape(branch.name),
+            timezone=branch.timezone,
+            policy=escape(data["policy"] or _("none (untracked)")),
         )
-    console.print(
-        goals if data["goals"] else "No goals: the claim was submitted before every policy."
     )
-    events = Table(title="Events", title_justify="left")
-    for name in ("occurred at", "type", "event id", "details"):
+    console.print(
+        _("submitted {submitted}, as of {as_of}").format(
+            submitted=moment_text(view.claim.submitted_at, zone),
+            as_of=deadline_text(view.as_of, zone),
+        ),
+        highlight=False,
+        markup=False,
+    )
+    console.print(
+        _goals_table(detail, zone)
+        if view.goals
+        else _("No goals: the claim was submitted before every policy.")
+    )
+    events = Table(title=_("Events"), title_justify="left")
+    for name in (_("occurred at"), _("type"), _("event id"), _("details")):
         events.add_column(name)
-    for e in data["events"]:
+    for e, event in zip(data["events"], detail.events, strict=True):
         extra = ", ".join(
             f"{k}={v}"
             for k, v in e.items()
             if k not in ("occurred_at", "type", "event_id", "claim_id")
         )
-        events.add_row(e["occurred_at"], e["type"], e["event_id"], extra)
+        events.add_row(moment_text(event.occurred_at, zone), e["type"], e["event_id"], extra)
     console.print(events)
     print_calendar_footer(console, data["calendar_data"])
+
+
+def _goals_table(detail: ClaimDetail, zone: ZoneInfo) -> Table:
+    """Each goal's status and times; its elapsed and target in its calendar's working time."""
+    goals = Table(title=_("Goals"), title_justify="left")
+    for name in (_("goal"), _("status"), _("started"), _("stopped"), _("due")):
+        goals.add_column(name)
+    for name in (_("elapsed (working time)"), _("target (working time)")):
+        goals.add_column(name, justify="right")
+
+    def moment(instant: int | None) -> str:
+        return "-" if instant is None else moment_text(instant, zone)
+
+    for g in detail.view.goals:
+        goals.add_row(
+            g.goal_id,
+            status_name(g.status.value),
+            moment(g.started_at),
+            moment(g.stopped_at if g.stopped_at is not None else g.cancelled_at),
+            "-" if g.due_at is None else deadline_text(g.due_at, zone),
+            span(g.elapsed),
+            span(g.target),
+        )
+    return goals

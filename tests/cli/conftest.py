@@ -13,8 +13,14 @@ import pytest
 @pytest.fixture
 def run(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
     """The command in an empty folder on a fresh database: SQLite, then PostgreSQL
-    (tests/conftest.py). `config` names a configuration folder other than the default."""
-    env = {**os.environ, "SLA_MONITOR_DATABASE_URL": db_url, "COLUMNS": "200"}
+    (tests/conftest.py). `config` names a configuration folder other than the default. Output
+    is in English unless `extra_env` sets SLA_MONITOR_LANG (to "" for sla.toml's language)."""
+    env = {
+        **os.environ,
+        "SLA_MONITOR_DATABASE_URL": db_url,
+        "COLUMNS": "200",
+        "SLA_MONITOR_LANG": "en",
+    }
     env.pop("SLA_MONITOR_CONFIG_DIR", None)
 
     def invoke(  # type: ignore[no-untyped-def]

@@ -125,8 +125,7 @@ def test_unknown_and_waiting_claims_exit_1(run) -> None:  # type: ignore[no-unty
     assert run("import", "-", stdin=jsonl(COMPLETED, PAID)).returncode == 0
     waiting = run("claim", "C1")
     assert (
-        waiting.returncode == 1
-        and "2 event(s) are waiting for its submitted event" in waiting.stderr
+        waiting.returncode == 1 and "2 events are waiting for its submitted event" in waiting.stderr
     )
     unknown = run("claim", "NOPE", "--json")
     assert unknown.returncode == 1 and "no claim 'NOPE'" in unknown.stderr
@@ -158,7 +157,7 @@ def test_report_formats_and_filters(run) -> None:  # type: ignore[no-untyped-def
     csv_out = run("report", "--date", "2026-10-20", "--format", "csv").stdout.splitlines()
     assert csv_out[1].startswith("C1,online,JKT,payment,closed_late,")
     table = run("report", "--date", "2026-10-20")
-    assert "closed_late" in table.stdout and "0.0%" in table.stdout
+    assert "closed late" in table.stdout and "0.0%" in table.stdout
     offline = json.loads(
         run("report", "--date", "2026-10-20", "--format", "json", "--channel", "offline").stdout
     )

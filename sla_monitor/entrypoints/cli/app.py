@@ -4,7 +4,7 @@ settings of the global options, failing with one clear line, progress bars."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -23,9 +23,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from sla_monitor import bootstrap
-from sla_monitor.config import ConfigError
-from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.config import ConfigError, read_language
+from sla_monitor.domain.policy import LANGUAGES, SlaConfig
 from sla_monitor.domain.timeutil import Instant, TimestampError, parse_as_of
+from sla_monitor.render.i18n import _, set_language
 from sla_monitor.settings import Settings
 from sla_monitor.store.db import SchemaError, session_scope
 from sla_monitor.store.queries import claim_count
@@ -46,7 +47,11 @@ class Context:
     settings: Settings
 
     def config(self) -> SlaConfig:
-        return bootstrap.configuration(self.settings)
+        """The configuration; its `language` is the language of output unless a setting
+        chose one."""
+        config = bootstrap.configuration(self.settings)
+        set_language(self.settings.lang or config.language)
+        return config
 
     def database(self, *, migrate: bool) -> Engine:
         return bootstrap.database(self.settings, migrate=migrate)
@@ -66,22 +71,48 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of tables and messages: id (Indonesian) or en (English) "
+            "[env SLA_MONITOR_LANG]. Default: the language of sla.toml.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     overrides: dict[str, object] = {}
     if database_url is not None:
         overrides["database_url"] = database_url
     if config_dir is not None:
         overrides["config_dir"] = config_dir
-    ctx.obj = Context(Settings(**overrides))  # type: ignore[arg-type]
+    if lang is not None:
+        overrides["lang"] = lang
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    choose_language(settings, "--lang" if lang is not None else "SLA_MONITOR_LANG")
+    ctx.obj = Context(settings)
+
+
+def choose_language(settings: Settings, option: str) -> None:
+    """--lang, else SLA_MONITOR_LANG, else sla.toml's language, chosen before any command
+    speaks (even to refuse its options)."""
+    if settings.lang:
+        if settings.lang not in LANGUAGES:
+            fail(f"{option} {settings.lang!r}: use id (Indonesian) or en (English)")
+        set_language(settings.lang)
+        return
+    # A bad sla.toml is told by the command that reads the whole configuration.
+    with suppress(ConfigError):
+        set_language(read_language(settings.resolved_config_dir()))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]{_('error:')}[/red] {message}", highlight=False)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    err.print(f"[yellow]{_('warning:')}[/yellow] {message}", highlight=False)
 
 
 @contextmanager

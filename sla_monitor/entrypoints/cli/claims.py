@@ -11,6 +11,7 @@ from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
 from sla_monitor.render import documents, tables
+from sla_monitor.render.i18n import _, n_
 from sla_monitor.services.claim_view import ClaimDetail, WaitingClaim, claim_detail
 from sla_monitor.store.db import session_scope
 
@@ -32,13 +33,16 @@ def claim_command(
         with session_scope(db) as session:
             detail = claim_detail(session=session, sla=sla, claim_id=claim_id, as_of=moment)
     if detail is None:
-        fail(f"no claim {claim_id!r}: no event of it is stored", code=1)
+        fail(_("no claim {claim!r}: no event of it is stored").format(claim=claim_id), code=1)
     if isinstance(detail, WaitingClaim):
-        fail(
-            f"claim {claim_id!r} has not been submitted yet: {detail.waiting} event(s) are waiting "
-            "for its submitted event",
-            code=1,
+        waiting = n_(
+            "claim {claim!r} has not been submitted yet: {n} event is waiting for its "
+            "submitted event",
+            "claim {claim!r} has not been submitted yet: {n} events are waiting for its "
+            "submitted event",
+            detail.waiting,
         )
+        fail(waiting.format(claim=claim_id, n=detail.waiting), code=1)
     assert isinstance(detail, ClaimDetail)
     if as_json:
         out.print_json(json.dumps(documents.claim_json(detail, config)))
