@@ -55,6 +55,8 @@ FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
 STALE_HEADER = "X-Stale-Claims"
 CHUNK = 64 * 1024  # characters of the backlog sent at a time
+# The last line of a backlog an error interrupted: no document ends so (docs/api.md).
+CUT_SHORT = "\n# cut short by an error on the server: this answer is incomplete; ask again\n"
 
 
 @router.get(
@@ -189,8 +191,13 @@ def get_backlog(
 
 
 def _chunks(pieces: Iterator[str], stack: ExitStack) -> Iterator[str]:
-    """The pieces joined into chunks of about CHUNK characters; an error after the first
-    chunk is logged and cuts the body short (the status is sent already): never a tidy end."""
+    """The pieces joined into chunks of about CHUNK characters.
+
+    The status is sent with the first chunk, so a later error cannot become a 500: the body
+    ends with the rows sent so far and the CUT_SHORT line, never with the document's end (the
+    JSON lacks its `count` and does not parse), and the error is logged and raised to the
+    server.
+    """
     with stack:
         buffered: list[str] = []
         size = 0
@@ -202,7 +209,8 @@ def _chunks(pieces: Iterator[str], stack: ExitStack) -> Iterator[str]:
                     yield "".join(buffered)
                     buffered, size = [], 0
         except Exception:
-            log.exception("backlog: the body was cut short by an error")
+            log.exception("backlog: an error after the first byte; the body was cut short")
+            yield "".join(buffered) + CUT_SHORT
             raise
         yield "".join(buffered)
 
