@@ -195,11 +195,13 @@ class Demo:
 
 
 def clean_env(database: Path) -> dict[str, str]:
-    """This environment without any SLA_MONITOR_* variable, on `database`."""
+    """This environment without any SLA_MONITOR_* variable, on `database`, in English (the
+    language the README's outputs are shown in; the shipped sla.toml says Indonesian)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SLA_MONITOR_")}
     env.update(
         {
             "SLA_MONITOR_DATABASE_URL": f"sqlite:///{database}",
+            "SLA_MONITOR_LANG": "en",
             "COLUMNS": "200",
             "PYTHONUNBUFFERED": "1",
         }
