@@ -11,9 +11,10 @@ import typer
 from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
-from sla_monitor.entrypoints.cli.output import write_text
+from sla_monitor.entrypoints.cli.output import complete_file, write_text
 from sla_monitor.entrypoints.cli.reports import check_filters
 from sla_monitor.render import backlog as rendered
+from sla_monitor.render import page, workbook
 from sla_monitor.render.i18n import _, deadline_text
 from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.reports import Filters
@@ -89,3 +90,16 @@ def backlog_command(
                 )
             elif output_format is BacklogFormat.csv:
                 write_text(output, rendered.backlog_csv(items))
+            elif output_format is BacklogFormat.html:
+                pieces = page.backlog_page(
+                    items,
+                    status=status.value,
+                    filters=filters.as_json(),
+                    as_of=moment,
+                    config=config,
+                )
+                write_text(output, pieces)
+            else:
+                assert output is not None  # refused above: a workbook needs a file
+                with complete_file(output) as path:
+                    workbook.backlog_workbook(path, items)

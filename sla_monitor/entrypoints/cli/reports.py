@@ -4,15 +4,17 @@ report_timezone, by channel, branch or region."""
 from __future__ import annotations
 
 import json
-import sys
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.periods import PeriodError, period_dates
 from sla_monitor.domain.policy import SlaConfig
+from sla_monitor.domain.report import Report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import local_date
 from sla_monitor.entrypoints.cli.app import (
@@ -24,8 +26,12 @@ from sla_monitor.entrypoints.cli.app import (
     out,
     warn,
 )
-from sla_monitor.render import documents, tables
+from sla_monitor.entrypoints.cli.output import complete_file, write_text
+from sla_monitor.render import documents, page, tables, workbook
+from sla_monitor.render.i18n import _
+from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.reports import Filters, Period, default_report_as_of, period_report
+from sla_monitor.services.trend import daily_trend
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.queries import stale_claims
 
@@ -34,6 +40,8 @@ class ReportFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    html = "html"
+    xlsx = "xlsx"
 
 
 class GroupBy(StrEnum):
@@ -78,9 +86,14 @@ def report_command(
     as_of: Annotated[
         str | None, typer.Option(help="RFC 3339 instant; default the end of the period or now.")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--output", help="Write to this file (needed for xlsx).", show_default=False),
+    ] = None,
 ) -> None:
     """The breach report of a period in report_timezone (reads only)."""
     context: Context = ctx.obj
+    check_output(output, target)
     with friendly_errors():
         config = context.config()
         sla = SlaTimer(config)
@@ -98,18 +111,58 @@ def report_command(
         with session_scope(db) as session:
             behind = stale_claims(session=session)
             report = period_report(session=session, sla=sla, period=period, as_of=moment)
+            if output in (ReportFormat.html, ReportFormat.xlsx):
+                write_document(session, sla, period, report, output, target)
     if behind:
         warn(
             f"{behind} claims have events their goals do not reflect yet (an import was "
             "interrupted, or `sla-monitor serve` is recomputing them): they count as they were "
             "before those events. `sla-monitor recompute --stale` brings them up to date"
         )
-    if output is ReportFormat.json:
+    if output is ReportFormat.json and target is None:
         out.print_json(json.dumps(documents.report_json(report, config), ensure_ascii=False))
+    elif output is ReportFormat.json:
+        document = json.dumps(documents.report_json(report, config), ensure_ascii=False, indent=2)
+        write_text(target, [document, "\n"])
     elif output is ReportFormat.csv:
-        sys.stdout.write(documents.report_csv(report))
-    else:
+        write_text(target, [documents.report_csv(report)])
+    elif output is ReportFormat.table:
         tables.print_report(out, report, config)
+
+
+def check_output(output: ReportFormat, target: str | None) -> None:
+    if output is ReportFormat.xlsx and target is None:
+        fail(_("--format xlsx writes a workbook: give the file with --output FILE"))
+    if output is ReportFormat.table and target is not None:
+        fail(_("--output writes a document: choose --format json, csv, html or xlsx"))
+
+
+def write_document(
+    session: Session,
+    sla: SlaTimer,
+    period: Period,
+    report: Report,
+    output: ReportFormat,
+    target: str | None,
+) -> None:
+    """The page or the workbook of a report, with what they show beside it: the trend of its
+    days, its worst branches (page), the goals open past their deadline at as_of (workbook)."""
+    trend = daily_trend(session=session, sla=sla, period=period, as_of=report.as_of)
+    if output is ReportFormat.html:
+        by_branch = report
+        if period.by != "branch":
+            by_branch = period_report(
+                session=session, sla=sla, period=replace(period, by="branch"), as_of=report.as_of
+            )
+        html = page.report_page(report, sla.config, by_branch=by_branch, trend=trend)
+        write_text(target, [html])
+        return
+    assert target is not None  # check_output refused a workbook without a file
+    items = backlog(
+        session=session, sla=sla, query=BacklogQuery("breached", period.filters), as_of=report.as_of
+    )
+    with complete_file(target) as path:
+        workbook.report_workbook(path, report, sla.config, backlog=items, trend=trend)
 
 
 def check_filters(config: SlaConfig, filters: Filters) -> None:
