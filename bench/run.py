@@ -11,7 +11,9 @@ the same data, in the same run. Progress goes to standard error; the table to `-
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -28,11 +30,12 @@ import tempfile
 import threading
 import time
 import traceback
+import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -49,9 +52,16 @@ from sla_monitor.domain.goals import ClockEvent, record, trace
 from sla_monitor.domain.policy import Goal, SlaConfig
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.evaluate import evaluate
-from sla_monitor.services.reports import daily_report, default_report_as_of
+from sla_monitor.services.reports import (
+    Period,
+    daily_report,
+    default_report_as_of,
+    period_report,
+)
 from sla_monitor.store import evaluator
+from sla_monitor.store.backlog import BATCH as BACKLOG_FETCH
 from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims
 from sla_monitor.store.tables import OPEN_COUNTS, GoalRow
@@ -66,7 +76,15 @@ from .processes import (
     start_serve,
     wait_ready,
 )
-from .workload import END_DATE, Workload, claims_for_events, end_instant, fill_store, write_events
+from .workload import (
+    DAY_US,
+    END_DATE,
+    Workload,
+    claims_for_events,
+    end_instant,
+    fill_store,
+    write_events,
+)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = os.environ.get(
@@ -77,6 +95,10 @@ TOKEN = "bench-token-0123456789abcdef"
 SERVE_GRACE = 40.0  # seconds a serve over a large store gets to stop after SIGTERM
 MB = 1024  # kB in a MB (RSS figures are in MiB)
 NA = "—"
+# The backlog is asked a month after the workload's end, when the deadline of every goal
+# still open then has passed: tens of thousands of breached goals at 1M claims.
+BACKLOG_LATER_DAYS = 30
+BACKLOG_MEMORY_MB = 32  # the most the backlog may hold while streaming, whatever its rows
 LONG_TARGET_DAYS = 60  # a second deadline row: how the walk and the calendar grow with the target
 
 
@@ -137,7 +159,7 @@ SECTIONS = (
     ("`sla-monitor import` of", "import:"),
     ("HTTP ingest",),
     ("evaluation",),
-    ("`daily_report`", "report / metrics"),
+    ("`daily_report`", "`period_report`", "`backlog`", "report / metrics"),
     ("`/metrics`",),
 )
 
@@ -200,9 +222,10 @@ class Store:
 class Stores:
     """Fresh databases: a SQLite file in the work folder, or a PostgreSQL schema."""
 
-    def __init__(self, work: Path, postgres_url: str | None):
+    def __init__(self, work: Path, postgres_url: str | None, kept: Path | None = None):
         self.work = work
         self.postgres_url = postgres_url
+        self.kept_dir = kept  # --stores: history stores kept and reused across runs
         self.postgres_problem: str | None = None
         self.postgres_version: str | None = None
         if postgres_url is None:
@@ -245,6 +268,50 @@ class Stores:
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+    @contextmanager
+    def history(self, backend: str, name: str) -> Iterator[tuple[Store, str | None]]:
+        """A store for `name` and, when it was filled by an earlier run and kept (--stores),
+        how it was filled; else a fresh one (None), kept afterwards when --stores is given
+        (call `filled` once it is full)."""
+        if self.kept_dir is None:
+            with self.fresh(backend, name) as store:
+                yield store, None
+            return
+        marker = self._marker(backend, name)
+        done = marker.read_text(encoding="utf-8") if marker.exists() else None
+        if backend == "sqlite":
+            path = self.kept_dir / f"{name}.db"
+            if done is None:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            yield Store(backend, f"sqlite:///{path}"), done
+            return
+        assert self.postgres_url is not None
+        schema = f"bench_kept_{name}".lower()
+        admin = create_engine(self.postgres_url)
+        with admin.begin() as connection:
+            found = text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s")
+            if connection.execute(found, {"s": schema}).first() is None:
+                done = None
+            if done is None:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        sep = "&" if "?" in self.postgres_url else "?"
+        yield (
+            Store(backend, f"{self.postgres_url}{sep}options=-csearch_path%3D{schema}", schema),
+            done,
+        )
+
+    def filled(self, backend: str, name: str, how: str) -> None:
+        """Mark a kept store as full, so a later run reuses it."""
+        if self.kept_dir is not None:
+            self._marker(backend, name).write_text(how, encoding="utf-8")
+
+    def _marker(self, backend: str, name: str) -> Path:
+        assert self.kept_dir is not None
+        return self.kept_dir / f"{name}-{backend}.filled"
 
     def conninfo(self) -> str:
         """The PostgreSQL URL for psycopg itself (no SQLAlchemy driver name)."""
@@ -813,6 +880,23 @@ class Suite:
     def report(self) -> None:
         plan = self.plan
         sizes = sorted({plan.sizes[0], plan.sizes[-1]})
+        first, last = report_month()
+        self.notes += [
+            f"Month reports: `period_report` of {first} to {last} (the workload's last month; "
+            "its claims run until the 30th) at the end of the data, the national report "
+            "with no filter, every breach of the month listed. Each figure is the wall time "
+            "and, beside it, the CPU time of the benchmark process: on SQLite all the work, "
+            "on PostgreSQL the client's share (the server's is not in it). The CPU time "
+            "is less inflated than the wall time when other work shares the cores.",
+            f"Backlog: `backlog` with status breached and no filter, as of "
+            f"{BACKLOG_LATER_DAYS} days after the workload's end (every goal still open then "
+            "is past its deadline, so the backlog is every open goal but the paused ones: "
+            "about one claim in ten), the iterator consumed to the end (rows fetched "
+            f"{BACKLOG_FETCH:,} at a time). Its memory: the peak of the Python memory "
+            "`tracemalloc` traces while it streams every row, against the same for its "
+            "first tenth; and how far the process' peak RSS (VmHWM, reset through "
+            "/proc/self/clear_refs) rose above its RSS before.",
+        ]
         for backend in plan.backends:
             label = "SQLite" if backend == "sqlite" else "PostgreSQL"
             reports: dict[tuple[int, str], float] = {}
@@ -834,53 +918,172 @@ class Suite:
     ) -> None:
         plan = self.plan
         load = Workload(size, seed=plan.seed, prefix="HIST")
-        end = end_instant()
-        smallest = plan.sizes[0]
-        with self.stores.fresh(backend, f"hist{size}") as store:
+        name = f"hist{size}-seed{plan.seed}"
+        with self.stores.history(backend, name) as (store, earlier):
             db = migrated(store.url)
             try:
-                fill = fill_store(db=db, sla=self.sla, workload=load, progress=log)
-                settle(db)
-                self.notes.append(f"Report store, {label}: {fill.describe()}.")
-                days = (
-                    ("the last day", END_DATE - timedelta(days=1)),
-                    ("a day 10 days back", END_DATE - timedelta(days=11)),
-                )
-                for what, day in days:
-                    as_of = default_report_as_of(self.sla, day, end)
-                    runs = []
-                    report = None
-                    for _ in range(plan.runs):
-                        with session_scope(db) as session:
-                            seconds, report = timed(
-                                lambda s=session, d=day, a=as_of: daily_report(
-                                    session=s, sla=self.sla, day=d, as_of=a
-                                )
-                            )
-                        runs.append(seconds)
-                    assert report is not None
-                    figure = median(runs)
-                    reports[(size, what)] = figure
-                    closed = sum(r.closed for r in report.summary)
-                    ref, growth = NA, NA
-                    if size != smallest and (smallest, what) in reports:
-                        base = reports[(smallest, what)]
-                        ref = f"{smallest:,} claims: {secs(base)}"
-                        growth = f"x{figure / base:.1f} for x{size / smallest:g} claims"
-                    self.add(
-                        Row(
-                            f"`daily_report` for {what} ({day}), {size:,} claims stored, {label} "
-                            f"({closed:,} closed, {len(report.breaches):,} breaches)",
-                            secs(figure),
-                            "< 1 s",
-                            ref,
-                            growth,
-                            yes(figure < 1),
-                        )
+                if earlier is None:
+                    fill = fill_store(db=db, sla=self.sla, workload=load, progress=log)
+                    settle(db)
+                    how = fill.describe()
+                    self.stores.filled(backend, name, how)
+                    self.notes.append(f"Report store, {label}: {how}.")
+                else:
+                    self.notes.append(
+                        f"Report store, {label}: kept from an earlier run (--stores), "
+                        f"filled as: {earlier}."
                     )
+                self._daily_reports(db, label, size, reports)
+                self._month_reports(db, label, size, reports)
+                self._backlog(db, label, size, reports)
             finally:
                 db.dispose()
             self._metrics(store.url, label, size, scrapes)
+
+    def _daily_reports(
+        self, db: DbEngine, label: str, size: int, reports: dict[tuple[int, str], float]
+    ) -> None:
+        plan, end, smallest = self.plan, end_instant(), self.plan.sizes[0]
+        days = (
+            ("the last day", END_DATE - timedelta(days=1)),
+            ("a day 10 days back", END_DATE - timedelta(days=11)),
+        )
+        for what, day in days:
+            as_of = default_report_as_of(self.sla, day, end)
+            runs = []
+            report = None
+            for _ in range(plan.runs):
+                with session_scope(db) as session:
+                    seconds, report = timed(
+                        lambda s=session, d=day, a=as_of: daily_report(
+                            session=s, sla=self.sla, day=d, as_of=a
+                        )
+                    )
+                runs.append(seconds)
+            assert report is not None
+            figure = median(runs)
+            reports[(size, what)] = figure
+            closed = sum(r.closed for r in report.summary)
+            ref, growth = NA, NA
+            if size != smallest and (smallest, what) in reports:
+                base = reports[(smallest, what)]
+                ref = f"{smallest:,} claims: {secs(base)}"
+                growth = f"x{figure / base:.1f} for x{size / smallest:g} claims"
+            self.add(
+                Row(
+                    f"`daily_report` for {what} ({day}), {size:,} claims stored, {label} "
+                    f"({closed:,} closed, {len(report.breaches):,} breaches)",
+                    secs(figure),
+                    "< 1 s",
+                    ref,
+                    growth,
+                    yes(figure < 1),
+                )
+            )
+
+    def _month_reports(
+        self, db: DbEngine, label: str, size: int, reports: dict[tuple[int, str], float]
+    ) -> None:
+        """`period_report` of the workload's last month, by branch, region and channel."""
+        plan, smallest = self.plan, self.plan.sizes[0]
+        first, last = report_month()
+        as_of = default_report_as_of(self.sla, last, end_instant())
+        daily = reports.get((size, "the last day"))
+        for by in ("branch", "region", "channel"):
+            period = Period(first, last, by=by)
+            runs, cpu = [], []
+            report = None
+            for _ in range(plan.runs):
+                with session_scope(db) as session:
+                    started = time.process_time()
+                    seconds, report = timed(
+                        lambda s=session, p=period: period_report(
+                            session=s, sla=self.sla, period=p, as_of=as_of
+                        )
+                    )
+                    cpu.append(time.process_time() - started)
+                runs.append(seconds)
+            assert report is not None
+            figure = median(runs)
+            what = f"month by {by}"
+            reports[(size, what)] = figure
+            closed = sum(r.closed for r in report.totals)
+            refs, ratio = [], NA
+            if size != smallest and (smallest, what) in reports:
+                base = reports[(smallest, what)]
+                refs.append(f"{smallest:,} claims: {secs(base)}")
+                ratio = f"x{figure / base:.1f} for x{size / smallest:g} claims"
+            if daily is not None:
+                refs.append(f"`daily_report` of the last day: {secs(daily)}")
+                if ratio == NA:
+                    ratio = f"x{figure / daily:.1f} the daily report"
+            self.add(
+                Row(
+                    f"`period_report` for a month ({first:%Y-%m}) by {by}, {size:,} claims "
+                    f"stored, {label} ({len(report.summary):,} rows, {closed:,} closed, "
+                    f"{len(report.breaches):,} breaches listed)",
+                    f"{secs(figure)} (CPU of this process {secs(median(cpu))})",
+                    "< 2 s",
+                    "; ".join(refs) or NA,
+                    ratio,
+                    yes(figure < 2),
+                )
+            )
+
+    def _backlog(
+        self, db: DbEngine, label: str, size: int, reports: dict[tuple[int, str], float]
+    ) -> None:
+        """`backlog` of the breached goals over the whole store, consumed: its time, and the
+        memory it holds while streaming every row against the first tenth of them."""
+        plan, smallest = self.plan, self.plan.sizes[0]
+        as_of = end_instant() + BACKLOG_LATER_DAYS * DAY_US
+        query = BacklogQuery(status="breached")
+
+        def stream(limit: int | None = None) -> int:
+            with session_scope(db) as session:
+                items = backlog(session=session, sla=self.sla, query=query, as_of=as_of)
+                return sum(1 for _ in itertools.islice(items, limit))
+
+        runs, cpu = [], []
+        rows = 0
+        for _ in range(plan.runs):
+            started = time.process_time()
+            seconds, rows = timed(stream)
+            cpu.append(time.process_time() - started)
+            runs.append(seconds)
+        figure = median(runs)
+        reports[(size, "backlog")] = figure
+        ref, growth = NA, NA
+        if size != smallest and (smallest, "backlog") in reports:
+            base = reports[(smallest, "backlog")]
+            ref = f"{smallest:,} claims: {secs(base)}"
+            growth = f"x{figure / base:.1f} for x{size / smallest:g} claims"
+        when = f"as of {BACKLOG_LATER_DAYS} days after the workload's end"
+        self.add(
+            Row(
+                f"`backlog` of breached goals, {when}, {size:,} claims stored, {label} "
+                f"({rows:,} rows streamed)",
+                f"{secs(figure)} ({rate(rows, figure, 'rows')}; CPU of this process "
+                f"{secs(median(cpu))})",
+                NA,
+                ref,
+                growth,
+            )
+        )
+        tenth = max(1, rows // 10)
+        whole, whole_rss = streaming_memory(lambda: stream())
+        part, part_rss = streaming_memory(lambda: stream(tenth))
+        ok = whole < BACKLOG_MEMORY_MB * 2**20 and whole < 2 * part
+        self.add(
+            Row(
+                f"`backlog` memory while streaming, {when}, {size:,} claims stored, {label}",
+                f"peak {mib(whole)} traced for {rows:,} rows (RSS +{mib(whole_rss)})",
+                f"< {BACKLOG_MEMORY_MB} MB and < 2x the peak for a tenth of the rows",
+                f"the first {tenth:,} rows: peak {mib(part)} (RSS +{mib(part_rss)})",
+                f"x{whole / max(1, part):.2f} for x{rows / tenth:.0f} rows",
+                yes(ok),
+            )
+        )
 
     def _metrics(self, url: str, label: str, size: int, scrapes: dict[int, float]) -> None:
         plan = self.plan
@@ -935,6 +1138,50 @@ class Suite:
             f"deadline); then {plan.scrapes} sequential scrapes {plan.scrape_pause * 1000:.0f} ms "
             f"apart, so some overlap an evaluation; {series:,} series, {len(body) / 1e6:.1f} MB."
         )
+
+
+def report_month(end: date = END_DATE) -> tuple[date, date]:
+    """The first and last day of the month of the workload's last day with events."""
+    first = (end - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def mib(count: float) -> str:
+    return f"{count / 2**20:.1f} MB"
+
+
+def own_memory(field: str) -> int | None:
+    """A figure of this process' memory in bytes from /proc/self/status (VmRSS: resident now,
+    VmHWM: its peak), or None where /proc does not give it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def streaming_memory(action: Callable[[], Any]) -> tuple[int, int]:
+    """The peak of the Python memory `action` allocates (tracemalloc), and how far the
+    process' resident memory rose above where it was (Linux resets the high-water mark when
+    5 is written to /proc/self/clear_refs; 0 where it cannot be measured)."""
+    gc.collect()
+    before = own_memory("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        before = None
+    tracemalloc.start()
+    try:
+        action()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    after = own_memory("VmHWM")
+    grown = 0 if before is None or after is None else max(0, after - before)
+    return peak, grown
 
 
 def settle(db: DbEngine) -> None:
@@ -1194,6 +1441,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", nargs="+", choices=GROUPS, help="benchmark groups to leave out")
     parser.add_argument("--work-dir", type=Path, help="where databases and files go (a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    parser.add_argument(
+        "--stores",
+        type=Path,
+        help="keep the report stores here (SQLite files; PostgreSQL schemas bench_kept_*) and "
+        "reuse those an earlier run filled",
+    )
     return parser.parse_args(argv)
 
 
@@ -1217,7 +1470,7 @@ def main(argv: list[str] | None = None) -> int:
             config_dir=config_dir,
             config=config,
             sla=SlaTimer(config),
-            stores=Stores(work, postgres),
+            stores=Stores(work, postgres, args.stores),
             code_at_start=code_state(),
         )
         if suite.stores.postgres_problem and "postgresql" in plan.backends:

@@ -39,6 +39,11 @@ EXPECTED = (
     ("evaluation, 10,000 open claims", True),
     ("`daily_report` for the last day", True),
     ("`daily_report` for a day 10 days back", True),
+    ("`period_report` for a month (2026-10) by branch", True),
+    ("`period_report` for a month (2026-10) by region", True),
+    ("`period_report` for a month (2026-10) by channel", True),
+    ("`backlog` of breached goals", True),
+    ("`backlog` memory while streaming", True),
     ("`/metrics` scrape", True),
     ("`sla-monitor serve` peak RSS", True),
 )
@@ -172,3 +177,25 @@ def test_workload_is_deterministic_and_valid(tmp_path: Path) -> None:
         p for p in parsed if not isinstance(p, Event)
     ][:3]
     assert max(p.occurred_at for p in parsed if isinstance(p, Event)) <= end
+
+
+def test_month_report_is_the_workloads_last_month() -> None:
+    from bench.run import report_month
+
+    assert report_month() == (date(2026, 10, 1), date(2026, 10, 31))
+    assert report_month(date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_kept_stores_are_reused_only_once_filled(tmp_path: Path) -> None:
+    from bench.run import Stores
+
+    stores = Stores(tmp_path / "work", None, tmp_path)
+    with stores.history("sqlite", "hist10") as (store, earlier):
+        assert earlier is None
+        Path(store.url.removeprefix("sqlite:///")).write_text("half filled")
+    with stores.history("sqlite", "hist10") as (store, earlier):
+        assert earlier is None  # never marked full: filled again from nothing
+        assert not Path(store.url.removeprefix("sqlite:///")).exists()
+        stores.filled("sqlite", "hist10", "10 claims")
+    with stores.history("sqlite", "hist10") as (store, earlier):
+        assert earlier == "10 claims"
