@@ -41,9 +41,8 @@ def print_calendar_footer(console: Console, notes: dict[str, Any]) -> None:
         highlight=False,
         markup=False,
     )
-    for warning in notes["unknown"]:
-        label = escape(_("warning:"))
-        console.print(f"[yellow]{label}[/yellow] {escape(warning)}", highlight=False)
+    for warning in notes["unknown"]:  # "warning:" as in every command's stderr, for grep
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
 
 
 def group_columns(by: str) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from sla_monitor import bootstrap
 from sla_monitor.config import ConfigError, read_language
 from sla_monitor.domain.policy import LANGUAGES, SlaConfig
 from sla_monitor.domain.timeutil import Instant, TimestampError, parse_as_of
-from sla_monitor.render.i18n import _, set_language
+from sla_monitor.render.i18n import set_language
 from sla_monitor.settings import Settings
 from sla_monitor.store.db import SchemaError, session_scope
 from sla_monitor.store.queries import claim_count
@@ -107,12 +107,12 @@ def choose_language(settings: Settings, option: str) -> None:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]{_('error:')}[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]{_('warning:')}[/yellow] {message}", highlight=False)
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
 
 @contextmanager
