@@ -27,7 +27,7 @@ from sla_monitor.domain.report import Breach, Report
 from sla_monitor.domain.timeutil import MICROS, Instant, to_datetime
 from sla_monitor.render.cells import safe_cell
 from sla_monitor.render.documents import report_json
-from sla_monitor.render.i18n import _, status_name
+from sla_monitor.render.i18n import _, deadline_text, status_name
 from sla_monitor.render.page import filters_text, grouping_text, period_text, version
 from sla_monitor.services.trend import TrendDay
 
@@ -176,14 +176,20 @@ def _goal_sheet(book: Workbook, title: str, middle: Sequence[Column]) -> Sheet:
     )
 
 
+def due_text(instant: Instant | None, zone: ZoneInfo) -> str | None:
+    """A deadline as people read it: one at 00:00 is the end of the day before, which the
+    date-and-time cell beside it cannot say."""
+    return None if instant is None else deadline_text(instant, zone)
+
+
 def _breaches(book: Workbook, breaches: Iterable[Breach]) -> None:
-    middle = [Column(_("Kind"), 18), Column(_("Due (branch time)"), 18, WHEN)]
+    middle = [Column(_("Kind"), 18), Column(_("Due (branch time)"), 18, WHEN), Column(_("Due"), 32)]
     sheet = _goal_sheet(
         book, _("Breaches"), [*middle, Column(_("Stopped (branch time)"), 18, WHEN)]
     )
     for b in breaches:
         f = b.fact
-        when = [local(f.due_at, f.zone), local(f.stopped_at, f.zone)]
+        when = [local(f.due_at, f.zone), due_text(f.due_at, f.zone), local(f.stopped_at, f.zone)]
         late = [f.zone.key, hours(b.overdue), days(b.overdue_working)]
         sheet.add(
             [f.claim_id, f.channel, f.branch_code, f.goal_id, status_name(b.kind), *when, *late]
@@ -193,21 +199,14 @@ def _breaches(book: Workbook, breaches: Iterable[Breach]) -> None:
 
 def _backlog(book: Workbook, items: Iterable[BacklogItem], title: str) -> None:
     middle = [Column(_("Status"), 14), Column(_("Started (branch time)"), 18, WHEN)]
-    sheet = _goal_sheet(book, title, [*middle, Column(_("Due (branch time)"), 18, WHEN)])
+    sheet = _goal_sheet(
+        book, title, [*middle, Column(_("Due (branch time)"), 18, WHEN), Column(_("Due"), 32)]
+    )
     for i in items:
-        when = [local(i.started_at, i.zone), local(i.due_at, i.zone)]
+        when = [local(i.started_at, i.zone), local(i.due_at, i.zone), due_text(i.due_at, i.zone)]
         late = [i.zone.key, hours(i.overdue), days(i.overdue_working)]
-        sheet.add(
-            [
-                i.claim_id,
-                i.channel,
-                i.branch_code,
-                i.goal_id,
-                status_name(i.status.value),
-                *when,
-                *late,
-            ]
-        )
+        status = status_name(i.status.value)
+        sheet.add([i.claim_id, i.channel, i.branch_code, i.goal_id, status, *when, *late])
     sheet.close()
 
 

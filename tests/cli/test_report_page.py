@@ -102,7 +102,8 @@ def test_the_report_workbook_has_typed_cells_and_no_formula(run, tmp_path: Path)
     assert len(breaches) > 3
     late = next(r for r in breaches[1:] if r[0] == "'" + FORMULA)
     assert isinstance(late[5], datetime) and late[5].tzinfo is None  # due, branch time
-    assert late[7] == "Asia/Jakarta" and isinstance(late[8], int | float) and late[9] > 3
+    assert late[6].startswith("end of Mon 9 Mar 2026 (24:00 WIB")  # due, as people read it
+    assert late[8] == "Asia/Jakarta" and isinstance(late[9], int | float) and late[10] > 3
     assert SCRIPT in [r[0] for r in breaches]  # a spreadsheet shows text as it is
     backlog = rows(book["Backlog"])
     assert {r[4] for r in backlog[1:]} == {"breached"} and len(backlog) > 2
@@ -133,7 +134,7 @@ def test_the_backlog_as_a_page_and_a_workbook(run, tmp_path: Path) -> None:  # t
     assert sheet.freeze_panes == "A2"
     listed = rows(sheet)
     assert listed[0][0] == "Claim" and "'" + FORMULA in [r[0] for r in listed]
-    assert all(isinstance(r[6], datetime) and isinstance(r[9], int | float) for r in listed[1:])
+    assert all(isinstance(r[6], datetime) and isinstance(r[10], int | float) for r in listed[1:])
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
 
 
