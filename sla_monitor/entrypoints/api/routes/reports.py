@@ -248,6 +248,12 @@ def _filters(
     problems = asked.problems(config)
     if problems:
         raise HTTPException(422, "; ".join(f"{name} {problem}" for name, problem in problems))
+    # No branch left, a report by branch or region would list every branch's (empty) rows.
+    if asked.branch_codes(config) == []:
+        branches_asked, regions_asked = ", ".join(asked.branches), ", ".join(asked.regions)
+        raise HTTPException(
+            422, f"no branch is both in branch {branches_asked} and in region {regions_asked}"
+        )
     if reader is None:
         return asked
     try:
@@ -255,10 +261,9 @@ def _filters(
     except ScopeError as exc:
         raise HTTPException(403, f"token {reader.name!r}: {exc}") from None
     if narrowed.branch_codes(config) == []:
-        # No branch left: a report would fall back to listing every branch's (empty) rows.
+        regions_asked = ", ".join(asked.regions)
         raise HTTPException(
-            403,
-            f"token {reader.name!r}: none of its branches is in region {', '.join(asked.regions)}",
+            403, f"token {reader.name!r}: none of its branches is in region {regions_asked}"
         )
     return narrowed
 
