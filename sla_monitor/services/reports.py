@@ -15,7 +15,7 @@ from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant, local_instant
-from sla_monitor.store.queries import claim_policies, open_status_counts, window_goals
+from sla_monitor.store.queries import open_status_counts, window_goals
 
 
 class ScopeError(ValueError):
@@ -141,7 +141,16 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
         channels=channels,
         branches=branches,
     )
-    policies = claim_policies(session=session, claim_ids=sorted({g.claim_id for g in listed}))
+    # Each listed goal carries its claim's policy; the calendar its lateness is counted in
+    # is looked up once per (policy, goal, branch), not once per breach.
+    times: dict[tuple[str | None, str, str], WorkingTime | None] = {}
+
+    def lateness(policy_id: str | None, goal_id: str, branch_code: str) -> WorkingTime | None:
+        key = (policy_id, goal_id, branch_code)
+        if key not in times:
+            times[key] = lateness_time(sla, policy_id, goal_id, branch_code)
+        return times[key]
+
     facts = [
         GoalFact(
             goal.claim_id,
@@ -153,9 +162,7 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
             goal.record.ended_at if goal.record.phase is Phase.STOPPED else None,
             config.branches[goal.branch_code].zone,
             counted=False,
-            lateness=lateness_time(
-                sla, policies.get(goal.claim_id), goal.record.goal_id, goal.branch_code
-            ),
+            lateness=lateness(goal.policy_id, goal.record.goal_id, goal.branch_code),
         )
         for goal in listed
     ]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select, type_coerce
 from sqlmodel import Session, col
 
 from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.domain.report import WindowCount
 from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.instants import UtcInstant
 from sla_monitor.store.rules import open_status, window_conditions
 from sla_monitor.store.tables import CLAIMS, OPEN_PHASES, VERSIONS, ClaimRow, EventRow
 
@@ -84,12 +85,13 @@ def stored_record(values: Sequence[Any]) -> GoalRecord:
 
 @dataclass(frozen=True)
 class ReportGoal:
-    """A goal as it was at a report's `as_of`, with its claim's channel and branch."""
+    """A goal as it was at a report's `as_of`, with its claim's channel, branch and policy."""
 
     claim_id: str
     channel: str
     branch_code: str
     record: GoalRecord
+    policy_id: str | None = None  # None: its claim is not stored
 
 
 def _valid_at(as_of: Instant) -> ColumnElement[bool]:
@@ -123,30 +125,79 @@ def window_goals(
     counted in SQL by (channel, branch, goal) (closed, met, newly breached), and the breaches the
     report lists (closed late, or past a deadline in the window) read one by one. Open goals
     are counted by `open_status_counts`.
+
+    Each count, and each half of the list, reads one range of one index: the goals closed in
+    the window from ended_at's, those due in it from due_at's (both covering what is counted,
+    so no table row is read to count them). A breach in both ranges is listed from the first.
     """
-    v = VERSIONS.c
+    v, c = VERSIONS.c, CLAIMS.c
     w = window_conditions(VERSIONS.c, window_start, window_end, as_of)
-    counting = (
+    counts: dict[tuple[str, str, str], WindowCount] = {}
+    closed = (
         select(
             v.channel,
             v.branch_code,
             v.goal_id,
-            *(func.sum(case((c, 1), else_=0)) for c in (w.closed, w.met, w.newly_breached)),
+            *(func.sum(case((cond, 1), else_=0)) for cond in (w.closed, w.met)),
         )
-        .where(_valid_at(as_of), w.in_window)
+        .where(w.ended_in_window, _valid_at(as_of))
         .group_by(v.channel, v.branch_code, v.goal_id)
     )
-    listing = select(v.claim_id, v.channel, v.branch_code, *(v[name] for name in RECORD_COLUMNS))
-    listing = listing.where(_valid_at(as_of), w.in_window, w.listed)
-    counts = {
-        (ch, branch, goal): WindowCount(int(c), int(m), int(n))
-        for ch, branch, goal, c, m, n in session.execute(_filtered(counting, channels, branches))
-    }
-    listed = [
-        ReportGoal(row.claim_id, row.channel, row.branch_code, stored_record(row[3:]))
-        for row in session.execute(_filtered(listing, channels, branches))
-    ]
+    for ch, branch, goal, n_closed, n_met in session.execute(_filtered(closed, channels, branches)):
+        counts[(ch, branch, goal)] = WindowCount(int(n_closed), int(n_met), 0)
+    due = (
+        select(v.channel, v.branch_code, v.goal_id, func.sum(case((w.newly_breached, 1), else_=0)))
+        .where(w.due_in_window, _valid_at(as_of))
+        .group_by(v.channel, v.branch_code, v.goal_id)
+    )
+    for ch, branch, goal, n_late in session.execute(_filtered(due, channels, branches)):
+        before = counts.get((ch, branch, goal), WindowCount(0, 0, 0))
+        counts[(ch, branch, goal)] = WindowCount(before.closed, before.met, int(n_late))
+    listed: list[ReportGoal] = []
+    # The instants as the driver gives them, each distinct one converted once: a month's
+    # breaches share a few thousand deadlines.
+    instant = _converter(session)
+    raw = [type_coerce(v[n], String) if n in INSTANT_COLUMNS else v[n] for n in RECORD_COLUMNS]
+    columns = (v.claim_id, v.channel, v.branch_code, c.policy_id, *raw)
+    for where in (
+        and_(w.ended_in_window, _valid_at(as_of), w.closed_late),
+        and_(w.due_in_window, _valid_at(as_of), w.newly_breached, w.not_closed_late),
+    ):
+        query = select(*columns).outerjoin(CLAIMS, c.claim_id == v.claim_id).where(where)
+        # On the connection: plain columns need none of the ORM's result processing.
+        for row in session.connection().execute(_filtered(query, channels, branches)):
+            goal_id, phase, started, ended, due, at_risk, elapsed, target = row[4:]
+            record = GoalRecord(
+                goal_id,
+                Phase(phase),
+                instant(started),
+                instant(ended),
+                instant(due),
+                instant(at_risk),
+                elapsed,
+                target,
+            )
+            listed.append(ReportGoal(row[0], row[1], row[2], record, row[3]))
     return counts, listed
+
+
+INSTANT_COLUMNS = frozenset({"started_at", "ended_at", "due_at", "at_risk_at"})
+
+
+def _converter(session: Session) -> Callable[[Any], Instant | None]:
+    """The Instant of a driver's value of an instant column (UtcInstant's conversion), each
+    distinct value converted once."""
+    dialect, kind = session.connection().dialect, UtcInstant()
+    seen: dict[Any, Instant | None] = {None: None}
+
+    def convert(value: Any) -> Instant | None:
+        try:
+            return seen[value]
+        except KeyError:
+            found = seen[value] = kind.process_result_value(value, dialect)
+            return found
+
+    return convert
 
 
 def claim_policies(*, session: Session, claim_ids: Sequence[str]) -> dict[str, str | None]:

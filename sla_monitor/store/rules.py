@@ -44,6 +44,12 @@ class WindowConditions:
     met: ColumnElement[bool]
     newly_breached: ColumnElement[bool]
     listed: ColumnElement[bool]  # a breach the report lists: closed late, or newly breached
+    # The two ranges of `in_window`, each of one index, and the breaches closed late, which
+    # `listed` is with `newly_breached`; `not_closed_late` is its negation, NULL-safe.
+    ended_in_window: ColumnElement[bool]
+    due_in_window: ColumnElement[bool]
+    closed_late: ColumnElement[bool]
+    not_closed_late: ColumnElement[bool]
 
 
 def window_conditions(
@@ -60,18 +66,22 @@ def window_conditions(
     # valid_to), so a version not valid at as_of is passed over in the index, unread. The
     # phase is tested only on the rows in range: in the WHERE clause's index terms it would
     # let a planner without statistics read by phase instead.
-    in_window = or_(
-        and_(v.ended_at >= window_start, v.ended_at < window_end),
-        and_(v.due_at >= window_start, v.due_at < due_until),
-    )
+    ended_in_window = and_(v.ended_at >= window_start, v.ended_at < window_end)
+    due_in_window = and_(v.due_at >= window_start, v.due_at < due_until)
+    in_window = or_(ended_in_window, due_in_window)
     closed = and_(stopped, v.ended_at >= window_start, v.ended_at < window_end, v.ended_at <= as_of)
     newly_breached = and_(
         v.due_at >= window_start, v.due_at < due_until, not_(and_(stopped, v.ended_at <= v.due_at))
     )
+    closed_late = and_(closed, v.ended_at > v.due_at)
     return WindowConditions(
         in_window,
         closed,
         and_(closed, v.ended_at <= v.due_at),
         newly_breached,
-        or_(and_(closed, v.ended_at > v.due_at), newly_breached),
+        or_(closed_late, newly_breached),
+        ended_in_window,
+        due_in_window,
+        closed_late,
+        or_(v.ended_at.is_(None), v.due_at.is_(None), not_(closed_late)),
     )

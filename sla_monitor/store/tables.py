@@ -31,6 +31,8 @@ RUNNING_PHASE = text("phase = 'running'")
 UNRECORDED_OPEN = text("breach_recorded_at IS NULL AND phase IN ('running', 'paused')")
 # What open goals are counted by: their group, phase and the instants that give the status.
 OPEN_COUNT_COLUMNS = ("channel", "goal_id", "branch_code", "phase", "due_at", "at_risk_at")
+# After a report window's instant, what it tests and counts the goal versions in range by.
+WINDOW_COLUMNS = ("valid_from", "valid_to", "channel", "branch_code", "goal_id", "phase")
 
 
 def _instant(*, nullable: bool, index: bool = False) -> Any:
@@ -160,9 +162,11 @@ class GoalVersionRow(SQLModel, table=True):
     __tablename__ = "goal_versions"
     __table_args__ = (
         # A report's window is a range of due_at or ended_at; valid_from and valid_to beside
-        # it pass over, in the index, the versions not valid at the report's as_of.
-        Index("ix_goal_versions_due_valid", "due_at", "valid_from", "valid_to"),
-        Index("ix_goal_versions_ended_valid", "ended_at", "valid_from", "valid_to"),
+        # it pass over, in the index, the versions not valid at the report's as_of; the
+        # columns after them are what a report counts by and tests, so a month's goals are
+        # counted from the index alone and its breaches found before any row is read.
+        Index("ix_goal_versions_due_window", "due_at", *WINDOW_COLUMNS, "ended_at"),
+        Index("ix_goal_versions_ended_window", "ended_at", *WINDOW_COLUMNS, "due_at"),
         # Open versions by the end of their validity, with every column a report counts
         # them by: the open goals at a past as_of are the versions current now or
         # superseded since, read from this index alone.
