@@ -30,7 +30,7 @@ from sla_monitor.render.documents import report_json
 from sla_monitor.services.backlog import BacklogQuery
 from sla_monitor.services.demo import demo_events
 from sla_monitor.services.reports import Filters, Period, period_report
-from sla_monitor.store.db import session_scope
+from sla_monitor.store.db import make_engine, session_scope
 
 from ..integration.helpers import put, store, submitted
 from ..integration.test_backlog import listed, replayed
@@ -428,6 +428,15 @@ def test_a_database_down_is_a_503_before_any_byte(
         assert response.status_code == 503
         assert response.json() == {"detail": "the database is unavailable; retry later"}
     assert db.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_database_is_a_503(sla: SlaTimer) -> None:
+    down = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
+    client = TestClient(make_app(down, sla))
+    for path in ("/v1/reports", "/v1/backlog", "/v1/backlog?format=csv"):
+        response = client.get(path)
+        assert response.status_code == 503, (path, response.text)
+        assert response.json() == {"detail": "the database is unavailable; retry later"}
 
 
 # --- the OpenAPI description ---------------------------------------------------------------

@@ -127,7 +127,8 @@ def get_report(
     summary="Every open goal of a status, most overdue first",
     description="The JSON of `sla-monitor backlog --format json` (or its CSV), streamed row "
     "by row: a backlog of any size is never held in memory. `count` comes last: a body cut "
-    "off by an error after the first byte lacks it and is not valid JSON (see docs/api.md).",
+    "off by an error after the first byte lacks it, does not parse, and ends with a line "
+    "`# cut short by an error on the server` (see docs/api.md).",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -171,11 +172,12 @@ def get_backlog(
         # The query runs now, so that a database that is down is a 503, not a cut body.
         first = next(items, None)
         rows = items if first is None else chain([first], items)
-    except DATABASE_DOWN:
-        stack.close()
-        raise HTTPException(503, "the database is unavailable; retry later") from None
-    except BaseException:
-        stack.close()
+    except BaseException as exc:
+        # The session sees the error and rolls back, rather than committing on a broken
+        # connection.
+        stack.__exit__(type(exc), exc, exc.__traceback__)
+        if isinstance(exc, DATABASE_DOWN):
+            raise HTTPException(503, "the database is unavailable; retry later") from None
         raise
     if output == "csv":
         pieces = rendered.backlog_csv(rows)
