@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text, union_all
 from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.queries import RECORD_COLUMNS, _filtered, _valid_at, stored_record
+from sla_monitor.store.queries import RECORD_COLUMNS, _filtered, stored_record
 from sla_monitor.store.rules import open_status
 from sla_monitor.store.tables import CLAIMS, OPEN_PHASES, VERSIONS
 
@@ -45,14 +45,31 @@ def open_goals(
     caller holds one batch at a time.
     """
     v, c = VERSIONS.c, CLAIMS.c
-    query = (
-        select(v.claim_id, v.channel, v.branch_code, c.policy_id, *(v[n] for n in RECORD_COLUMNS))
-        .join(CLAIMS, c.claim_id == v.claim_id)
-        .where(OPEN_PHASES, _valid_at(as_of))
-        .order_by(v.due_at.asc().nulls_last(), v.claim_id, v.goal_id)
-    )
-    if status is not None:
-        query = query.where(open_status(v, as_of) == status)
-    connection = session.connection().execution_options(stream_results=True, yield_per=BATCH)
-    for row in connection.execute(_filtered(query, channels, branches)):
+    # The versions valid at as_of in the two ranges of the open versions' partial index
+    # (as open_status_counts reads them): those current now, and those superseded after
+    # as_of. In one condition (valid_to NULL or later) no index range is seen, and every
+    # version stored, open or closed, is read.
+    parts = []
+    for current in (v.valid_to.is_(None), v.valid_to > as_of):
+        part = (
+            select(
+                v.claim_id, v.channel, v.branch_code, c.policy_id, *(v[n] for n in RECORD_COLUMNS)
+            )
+            .join(CLAIMS, c.claim_id == v.claim_id)
+            .where(OPEN_PHASES, current, v.valid_from <= as_of)
+        )
+        if status is not None:
+            part = part.where(open_status(v, as_of) == status)
+        parts.append(_filtered(part, channels, branches))
+    both = union_all(*parts).subquery()
+    query = select(both).order_by(both.c.due_at.asc().nulls_last(), both.c.claim_id, both.c.goal_id)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # A cursor is planned for its first tenth by default (cursor_tuple_fraction 0.1):
+        # here a walk of the whole due_at index in its order, reading every version's row
+        # to test it, which grows with the versions stored. The caller reads every row:
+        # plan for all of them (the two index ranges, then one sort), for this transaction.
+        connection.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    connection = connection.execution_options(stream_results=True, yield_per=BATCH)
+    for row in connection.execute(query):
         yield OpenGoal(row[0], row[1], row[2], row[3], stored_record(row[4:]))

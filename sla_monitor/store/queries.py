@@ -200,19 +200,6 @@ def _converter(session: Session) -> Callable[[Any], Instant | None]:
     return convert
 
 
-def claim_policies(*, session: Session, claim_ids: Sequence[str]) -> dict[str, str | None]:
-    """The policy each of these claims is timed by."""
-    found: dict[str, str | None] = {}
-    c = CLAIMS.c
-    for start in range(0, len(claim_ids), CHUNK):
-        part = claim_ids[start : start + CHUNK]
-        query = select(c.claim_id, c.policy_id).where(c.claim_id.in_(part))
-        found.update(
-            {claim_id: policy_id for claim_id, policy_id in session.connection().execute(query)}
-        )
-    return found
-
-
 def claim_count(*, session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(ClaimRow)).scalar_one())
 
