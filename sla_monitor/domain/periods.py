@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sla_monitor.domain.messages import Message, message
+
 
 class PeriodError(ValueError):
     """A period named twice, half or badly; `parameter` is the option or query parameter at
     fault, without its prefix."""
 
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, parameter: str, text: Message) -> None:
+        super().__init__(str(text))
         self.parameter = parameter
+        self.text = text
 
 
 def period_dates(
@@ -34,22 +37,38 @@ def period_dates(
              ("month", month), ("week", week)) if value is not None]  # fmt: skip
     chosen = [name for name, _ in given]
     if len(chosen) > 1 and set(chosen) != {"from", "to"}:
-        named = " and ".join(prefix + name for name in chosen)
-        raise PeriodError(chosen[-1], f"choose one period: {named} were both given")
+        first_name, second_name = (prefix + name for name in chosen[:2])
+        raise PeriodError(
+            chosen[-1],
+            message(
+                "choose one period: {first} and {second} were both given",
+                first=first_name,
+                second=second_name,
+            ),
+        )
     if first is not None or last is not None:
         if first is None or last is None:
             missing = "from" if first is None else "to"
             raise PeriodError(
                 missing,
-                f"{prefix}from and {prefix}to go together: give both dates (the last is included)",
+                message(
+                    "{p}from and {p}to go together: give both dates (the last is included)",
+                    p=prefix,
+                ),
             )
         start, end = _date("from", first, prefix), _date("to", last, prefix)
         if end < start:
-            raise PeriodError("to", f"{prefix}to {last} is before {prefix}from {first}")
+            raise PeriodError(
+                "to",
+                message("{p}to {last} is before {p}from {first}", p=prefix, last=last, first=first),
+            )
         return start, end
     if month is not None:
         if not re.fullmatch(r"\d{4}-\d{2}", month):
-            raise PeriodError("month", f"{prefix}month {month!r} is not a month like 2026-03")
+            raise PeriodError(
+                "month",
+                message("{p}month {month!r} is not a month like 2026-03", p=prefix, month=month),
+            )
         start = _date("month", f"{month}-01", prefix)
         following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         return start, following - timedelta(days=1)
@@ -61,7 +80,8 @@ def period_dates(
             start = date.fromisocalendar(int(found[1]), int(found[2]), 1)
         except ValueError:
             raise PeriodError(
-                "week", f"{prefix}week {week!r} is not an ISO week like 2026-W12"
+                "week",
+                message("{p}week {week!r} is not an ISO week like 2026-W12", p=prefix, week=week),
             ) from None
         return start, start + timedelta(days=6)
     one = _date("date", day, prefix) if day is not None else today - timedelta(days=1)
@@ -72,4 +92,9 @@ def _date(name: str, text: str, prefix: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(name, f"{prefix}{name} {text!r} is not a date like 2026-11-24") from None
+        raise PeriodError(
+            name,
+            message(
+                "{p}{name} {text!r} is not a date like 2026-11-24", p=prefix, name=name, text=text
+            ),
+        ) from None

@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
+from sla_monitor.domain.messages import Message
 from sla_monitor.domain.policy import LANGUAGES
 from sla_monitor.domain.timeutil import MICROS, Instant, seconds, to_datetime
 
@@ -75,6 +76,11 @@ def _(message: str) -> str:
 def n_(singular: str, plural: str, n: int) -> str:
     """`singular` or `plural`, in the chosen language's plural form for `n`."""
     return translations(_language.get()).ngettext(singular, plural, n)
+
+
+def text(message: Message) -> str:
+    """A message of the domain or the services in the chosen language."""
+    return _(message.template).format(**message.values)
 
 
 def install_into(environment: Any) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from sla_monitor.domain.calendar import WorkingTime
 from sla_monitor.domain.goals import Phase
+from sla_monitor.domain.messages import Message, message
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
 from sla_monitor.domain.timer import SlaTimer
@@ -38,21 +39,46 @@ class Filters:
             "region": list(self.regions),
         }
 
-    def problems(self, config: SlaConfig) -> list[tuple[str, str]]:
-        """Each value that names no configured channel, branch or region: (filter, message)."""
-        found = []
-        for value in self.channels:
-            if value not in config.channels:
-                listed = ", ".join(config.channels)
-                found.append(("channel", f"{value!r} is not a configured channel ({listed})"))
-        for value in self.branches:
-            if value not in config.branches:
-                found.append(("branch", f"{value!r} is not in the branch registry (branches.toml)"))
+    def problems(self, config: SlaConfig) -> list[tuple[str, Message]]:
+        """Each value that names no configured channel, branch or region, and branches and
+        regions that no branch matches together: (filter, message)."""
+        channels = ", ".join(config.channels)
         regions = sorted({b.region for b in config.branches.values()})
-        for value in self.regions:
-            if value not in regions:
-                listed = ", ".join(regions)
-                found.append(("region", f"{value!r} is not a region of branches.toml ({listed})"))
+        found = [
+            (
+                "channel",
+                message(
+                    "{value!r} is not a configured channel ({listed})", value=v, listed=channels
+                ),
+            )
+            for v in self.channels
+            if v not in config.channels
+        ]
+        found += [
+            ("branch", message("{value!r} is not in the branch registry (branches.toml)", value=v))
+            for v in self.branches
+            if v not in config.branches
+        ]
+        found += [
+            (
+                "region",
+                message(
+                    "{value!r} is not a region of branches.toml ({listed})",
+                    value=v,
+                    listed=", ".join(regions),
+                ),
+            )
+            for v in self.regions
+            if v not in regions
+        ]
+        if not found and self.branch_codes(config) == []:
+            # Nothing left: a report by branch would otherwise list every branch's empty rows.
+            text = message(
+                "{regions}: none of the branches asked for ({branches}) is in it",
+                regions=", ".join(self.regions),
+                branches=", ".join(self.branches),
+            )
+            found.append(("region", text))
         return found
 
     def within(self, channels: frozenset[str] | None, branches: frozenset[str] | None) -> Filters:
@@ -210,7 +236,9 @@ def summary_rows(sla: SlaTimer, period: Period | None = None) -> list[tuple[str,
     if chosen.by == "channel":
         return pairs
     goals = list(dict.fromkeys(goal for _channel, goal in pairs))
-    codes = chosen.filters.branch_codes(config) or list(config.branches)
+    codes = chosen.filters.branch_codes(config)
+    if codes is None:
+        codes = list(config.branches)
     groups: Sequence[str] = codes
     if chosen.by == "region":
         groups = list(dict.fromkeys(config.branches[code].region for code in codes))

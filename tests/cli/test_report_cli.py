@@ -51,6 +51,21 @@ def test_a_period_named_twice_or_badly_is_refused(run) -> None:  # type: ignore[
         (("--month", "March"), "is not a month like 2026-03"),
         (("--week", "2026-W54"), "is not an ISO week"),
         (("--region", "Atlantis"), "is not a region of branches.toml"),
+        (
+            ("--by", "branch", "--branch", "DPS", "--region", "Jawa Barat"),
+            "--region Jawa Barat: none of the branches asked for (DPS) is in it",
+        ),
     ):
         result = run("report", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_a_refused_period_or_filter_is_explained_in_indonesian(run) -> None:  # type: ignore[no-untyped-def]
+    indonesian = {"SLA_MONITOR_LANG": "id"}
+    for args, message in (
+        (("--from", "2026-03-09", "--to", "2026-03-02"), "--to 2026-03-02 lebih awal daripada"),
+        (("--month", "Maret"), "--month 'Maret' bukan bulan"),
+        (("--branch", "XXX"), "--branch 'XXX' tidak ada dalam daftar cabang"),
+    ):
+        result = run("report", *args, extra_env=indonesian)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)

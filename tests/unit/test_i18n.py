@@ -21,7 +21,8 @@ from sla_monitor.render import i18n
 PACKAGE = Path(i18n.__file__).parent.parent
 TEMPLATES = PACKAGE / "render" / "templates"
 CATALOGUES = sorted((PACKAGE / "locale" / "id" / "LC_MESSAGES").glob("*.po"))
-KEYWORDS = {"_": None, "n_": (1, 2), "gettext": None, "ngettext": (1, 2)}
+# `message` marks the English text of a domain or service message (domain/messages.py).
+KEYWORDS = {"_": None, "n_": (1, 2), "gettext": None, "ngettext": (1, 2), "message": (1,)}
 JAKARTA, MAKASSAR = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar")
 
 

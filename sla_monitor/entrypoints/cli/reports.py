@@ -28,7 +28,7 @@ from sla_monitor.entrypoints.cli.app import (
 )
 from sla_monitor.entrypoints.cli.output import complete_file, write_text
 from sla_monitor.render import documents, page, tables, workbook
-from sla_monitor.render.i18n import _
+from sla_monitor.render.i18n import _, text
 from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.reports import Filters, Period, default_report_as_of, period_report
 from sla_monitor.services.trend import daily_trend
@@ -102,7 +102,7 @@ def report_command(
             today = local_date(now, config.report_zone)
             dates = period_dates(day, first, last, month, week, today)
         except PeriodError as exc:
-            fail(str(exc))
+            fail(text(exc.text))
         filters = Filters(tuple(channel or ()), tuple(branch or ()), tuple(region or ()))
         check_filters(config, filters)
         period = Period(dates[0], dates[1], by.value, filters)
@@ -115,9 +115,11 @@ def report_command(
                 write_document(session, sla, period, report, output, target)
     if behind:
         warn(
-            f"{behind} claims have events their goals do not reflect yet (an import was "
-            "interrupted, or `sla-monitor serve` is recomputing them): they count as they were "
-            "before those events. `sla-monitor recompute --stale` brings them up to date"
+            _(
+                "{n} claims have events their goals do not reflect yet (an import was "
+                "interrupted, or `sla-monitor serve` is recomputing them): they count as they "
+                "were before those events. `sla-monitor recompute --stale` brings them up to date"
+            ).format(n=behind)
         )
     if output is ReportFormat.json and target is None:
         out.print_json(json.dumps(documents.report_json(report, config), ensure_ascii=False))
@@ -167,4 +169,4 @@ def write_document(
 
 def check_filters(config: SlaConfig, filters: Filters) -> None:
     for name, problem in filters.problems(config):
-        fail(f"--{name} {problem}")
+        fail(f"--{name} {text(problem)}")

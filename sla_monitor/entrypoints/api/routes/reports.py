@@ -250,12 +250,6 @@ def _filters(
     problems = asked.problems(config)
     if problems:
         raise HTTPException(422, "; ".join(f"{name} {problem}" for name, problem in problems))
-    # No branch left, a report by branch or region would list every branch's (empty) rows.
-    if asked.branch_codes(config) == []:
-        branches_asked, regions_asked = ", ".join(asked.branches), ", ".join(asked.regions)
-        raise HTTPException(
-            422, f"no branch is both in branch {branches_asked} and in region {regions_asked}"
-        )
     if reader is None:
         return asked
     try:
