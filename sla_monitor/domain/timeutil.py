@@ -10,6 +10,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from sla_monitor.domain.messages import Message, message
+
 Instant = int  # microseconds since 1970-01-01T00:00:00Z
 
 MICROS = 1_000_000
@@ -32,7 +34,12 @@ _LAST_INSTANT = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL + 1) * 86_400 *
 
 
 class TimestampError(ValueError):
-    """A timestamp that is not RFC 3339 with an offset."""
+    """A timestamp that is not RFC 3339 with an offset; `text` says so in English or, where
+    it is shown to a person, in their language (render/i18n.py)."""
+
+    def __init__(self, text: Message) -> None:
+        super().__init__(str(text))
+        self.text = text
 
 
 def parse_rfc3339(text: str) -> Instant:
@@ -40,13 +47,17 @@ def parse_rfc3339(text: str) -> Instant:
     match = _RFC3339.fullmatch(text)
     if match is None:
         if _NO_OFFSET.fullmatch(text):
-            raise TimestampError(f"{text!r} has no UTC offset; add one such as +07:00 or Z")
+            raise TimestampError(
+                message("{text!r} has no UTC offset; add one such as +07:00 or Z", text=text)
+            )
         raise TimestampError(
-            f"{text!r} is not an RFC 3339 timestamp like 2026-03-02T09:30:00+07:00"
+            message(
+                "{text!r} is not an RFC 3339 timestamp like 2026-03-02T09:30:00+07:00", text=text
+            )
         )
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if int(off_h or 0) > 23 or int(off_m or 0) > 59:
-        raise TimestampError(f"{text!r} has an impossible UTC offset")
+        raise TimestampError(message("{text!r} has an impossible UTC offset", text=text))
     # Integer arithmetic instead of datetime objects: every event is parsed, and this is
     # the parser's hottest line. date() still validates the calendar date.
     hh, mm, ss = int(hour), int(minute), int(second)
@@ -55,14 +66,16 @@ def parse_rfc3339(text: str) -> Instant:
         if hh > 23 or mm > 59 or ss > 59:
             datetime(2000, 1, 1, hh, mm, ss)  # raises with datetime's own words
     except ValueError as exc:
-        raise TimestampError(f"{text!r} is not a real date and time ({exc})") from None
+        raise TimestampError(
+            message("{text!r} is not a real date and time ({why})", text=text, why=exc)
+        ) from None
     offset = 0 if zulu else int(off_h) * 3600 + int(off_m) * 60
     if sign == "-":
         offset = -offset
     micros = int((fraction or "0").ljust(6, "0")[:6])
     instant = (days * 86_400 + hh * 3600 + mm * 60 + ss - offset) * MICROS + micros
     if not _FIRST_INSTANT <= instant <= _LAST_INSTANT:  # e.g. 0001-01-01T00:00:00+07:00
-        raise TimestampError(f"{text!r} is outside the years 1 to 9999")
+        raise TimestampError(message("{text!r} is outside the years 1 to 9999", text=text))
     return instant
 
 
@@ -70,7 +83,9 @@ def parse_as_of(text: str) -> Instant:
     """An `as_of` given by a person: RFC 3339, within the years the calendars cover."""
     instant = parse_rfc3339(text)
     if not EARLIEST_AS_OF <= instant < LATEST_AS_OF:
-        raise TimestampError(f"{text!r} is outside 2000-2100, the years sla-monitor can time")
+        raise TimestampError(
+            message("{text!r} is outside 2000-2100, the years sla-monitor can time", text=text)
+        )
     return instant
 
 

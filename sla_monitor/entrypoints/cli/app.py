@@ -26,7 +26,7 @@ from sla_monitor import bootstrap
 from sla_monitor.config import ConfigError, read_language
 from sla_monitor.domain.policy import LANGUAGES, SlaConfig
 from sla_monitor.domain.timeutil import Instant, TimestampError, parse_as_of
-from sla_monitor.render.i18n import set_language
+from sla_monitor.render.i18n import set_language, text
 from sla_monitor.settings import Settings
 from sla_monitor.store.db import SchemaError, session_scope
 from sla_monitor.store.queries import claim_count
@@ -135,13 +135,13 @@ def friendly_errors() -> Iterator[None]:
         fail(f"the database is unavailable: {exc.orig or exc}", code=3)
 
 
-def as_of_option(text: str | None, default: Instant) -> Instant:
-    if text is None:
+def as_of_option(given: str | None, default: Instant) -> Instant:
+    if given is None:
         return default
     try:
-        return parse_as_of(text)
+        return parse_as_of(given)
     except TimestampError as exc:
-        fail(f"--as-of: {exc}")
+        fail(f"--as-of: {text(exc.text)}")
 
 
 @contextmanager
