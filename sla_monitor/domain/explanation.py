@@ -72,6 +72,15 @@ class Pause:
     resumed_by: ClockEvent | None
     working: int  # working time of the calendar it covered (up to as_of if still paused), µs
 
+    def to_json(self, zone: ZoneInfo) -> dict[str, Any]:
+        return {
+            "from": format_rfc3339(self.start, zone),
+            "to": None if self.end is None else format_rfc3339(self.end, zone),
+            "paused_by": self.paused_by.event_id,
+            "resumed_by": None if self.resumed_by is None else self.resumed_by.event_id,
+            "working_seconds": seconds(self.working),
+        }
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -79,6 +88,7 @@ class Explanation:
 
     goal_id: str
     unit: str  # the target's unit: working_days | working_hours | hours | minutes
+    amount: int  # the target in its unit: 5 (working days)
     target: int  # µs of working time
     calendar: str | None  # None for a target of plain hours or minutes
     zone: ZoneInfo
@@ -100,9 +110,7 @@ class Explanation:
         return sum(d.counted for d in self.days)
 
     def to_json(self) -> dict[str, Any]:
-        def stamp(instant: Instant | None) -> str | None:
-            return None if instant is None else format_rfc3339(instant, self.zone)
-
+        """The `explanation` of a goal in the claim view (docs/api.md)."""
         return {
             "calendar": self.calendar,
             "timezone": self.zone.key,
@@ -110,16 +118,7 @@ class Explanation:
             "due_day": self.due_day.isoformat(),
             "projected": self.projected,
             "days": [d.to_json() for d in self.days],
-            "pauses": [
-                {
-                    "from": stamp(p.start),
-                    "to": stamp(p.end),
-                    "paused_by": p.paused_by.event_id,
-                    "resumed_by": None if p.resumed_by is None else p.resumed_by.event_id,
-                    "working_seconds": seconds(p.working),
-                }
-                for p in self.pauses
-            ],
+            "pauses": [p.to_json(self.zone) for p in self.pauses],
         }
 
 
@@ -202,6 +201,7 @@ def explain_goal(
     return Explanation(
         goal_id=goal.id,
         unit=goal.target.unit,
+        amount=goal.target.amount,
         target=goal.target.micros,
         calendar=goal.calendar if spec else None,
         zone=zone,

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from sla_monitor.domain.calendar_data import calendar_notes, decree_statuses, local_years
+from sla_monitor.domain.events import Event
 from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import Breach, Report, SummaryRow
@@ -28,11 +29,17 @@ BREACH_COLUMNS = (
 
 
 def claim_json(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
+    """The claim view of docs/api.md: its goals, each with the explanation of its deadline,
+    and its events, those after as_of apart in `later_events`."""
     view = detail.view
     zone = config.branches[view.claim.branch_code].zone
+    explanations = detail.explanations or (None,) * len(view.goals)
 
     def stamp(instant: int | None) -> str | None:
         return None if instant is None else format_rfc3339(instant, zone)
+
+    def listed(events: list[Event]) -> list[dict[str, Any]]:
+        return [{**e.to_json(), "occurred_at": format_rfc3339(e.occurred_at, zone)} for e in events]
 
     return {
         "claim_id": view.claim.claim_id,
@@ -52,13 +59,12 @@ def claim_json(detail: ClaimDetail, config: SlaConfig) -> dict[str, Any]:
                 "due_at": stamp(g.due_at),
                 "elapsed_working_seconds": seconds(g.elapsed),
                 "target_working_seconds": seconds(g.target),
+                "explanation": None if e is None else e.to_json(),
             }
-            for g in view.goals
+            for g, e in zip(view.goals, explanations, strict=True)
         ],
-        "events": [
-            {**e.to_json(), "occurred_at": format_rfc3339(e.occurred_at, zone)}
-            for e in detail.events
-        ],
+        "events": listed(detail.known_events),
+        "later_events": listed(detail.later_events),
         "calendar_data": _claim_calendar_data(detail, config),
     }
 

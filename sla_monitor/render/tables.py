@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sla_monitor.domain.events import Event
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import Report
 from sla_monitor.render.documents import breach_row, claim_json, report_json
@@ -203,18 +204,30 @@ def print_claim(console: Console, detail: ClaimDetail, config: SlaConfig) -> Non
         if view.goals
         else _("No goals: the claim was submitted before every policy.")
     )
-    events = Table(title=_("Events"), title_justify="left")
+    console.print(_events_table(_("Events"), data["events"], detail.known_events, zone))
+    if detail.later_events:
+        title = _("Later events (after as of: not counted)")
+        console.print(_events_table(title, data["later_events"], detail.later_events, zone))
+    print_calendar_footer(console, data["calendar_data"])
+
+
+def _events_table(
+    title: str, rows: list[dict[str, Any]], events: list[Event], zone: ZoneInfo
+) -> Table:
+    """Events in the order given, each with the fields of its JSON row beyond the usual four."""
+    table = Table(title=title, title_justify="left")
     for name in (_("occurred at"), _("type"), _("event id"), _("details")):
-        events.add_column(name)
-    for e, event in zip(data["events"], detail.events, strict=True):
+        table.add_column(name)
+    for row, event in zip(rows, events, strict=True):
         extra = ", ".join(
             f"{k}={v}"
-            for k, v in e.items()
+            for k, v in row.items()
             if k not in ("occurred_at", "type", "event_id", "claim_id")
         )
-        events.add_row(moment_text(event.occurred_at, zone), e["type"], e["event_id"], extra)
-    console.print(events)
-    print_calendar_footer(console, data["calendar_data"])
+        # Event text is whatever a sender wrote: shown as it is, never read as Rich markup.
+        cells = (row["type"], row["event_id"], extra)
+        table.add_row(moment_text(event.occurred_at, zone), *map(escape, cells))
+    return table
 
 
 def _goals_table(detail: ClaimDetail, zone: ZoneInfo) -> Table:

@@ -11,6 +11,7 @@ from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
 from sla_monitor.render import documents, tables
+from sla_monitor.render.explain import print_explanations
 from sla_monitor.render.i18n import _, n_
 from sla_monitor.services.claim_view import ClaimDetail, WaitingClaim, claim_detail
 from sla_monitor.store.db import session_scope
@@ -22,6 +23,14 @@ def claim_command(
     claim_id: Annotated[str, typer.Argument(help="The claim to show.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     as_of: Annotated[str | None, typer.Option(help="RFC 3339 instant; default now.")] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="After the view, each goal's deadline day by day: the days counted, skipped "
+            "and paused (docs/explain.md).",
+        ),
+    ] = False,
 ) -> None:
     """One claim's events, goals, deadlines and status."""
     context: Context = ctx.obj
@@ -48,3 +57,7 @@ def claim_command(
         out.print_json(json.dumps(documents.claim_json(detail, config)))
     else:
         tables.print_claim(out, detail, config)
+        if explain:
+            goals = [g.goal_id for g in detail.view.goals]
+            timelines = list(zip(goals, detail.explanations, strict=True))
+            print_explanations(out, timelines, detail.view.as_of)
