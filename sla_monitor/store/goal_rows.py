@@ -16,7 +16,7 @@ from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.domain.recording import CounterKey, Recorded, account
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store import counters, evaluator, fingerprints, open_counts
+from sla_monitor.store import counters, delays, evaluator, fingerprints, open_counts
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.queries import RECORD_COLUMNS, histories, stored_record
 from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS, ClaimRow
@@ -65,6 +65,8 @@ def recompute_claims(
     fingerprints.keep(session=session, fingerprints=in_use, now=now)
     insert_rows(session, GOALS, rewrite.goals)
     insert_rows(session, VERSIONS, rewrite.versions)
+    # Each claim's delay before and around its clock, with its goals, from the same events.
+    rewrite.increments.update(delays.rewrite(session, sla, claims, history))
     counters.add(session=session, increments=rewrite.increments)
     open_counts.apply(session, rewrite.changes.deltas)
 

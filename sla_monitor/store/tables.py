@@ -248,6 +248,31 @@ class EvaluatorRow(SQLModel, table=True):
     counted_at: Instant | None = _instant(nullable=True)
 
 
+class ClaimDelayRow(SQLModel, table=True):
+    """A claim's delay before and around its clock (domain.delay.ClaimDelay), rewritten with
+    its goals: what reports count per group without replaying events. Working amounts are
+    microseconds of working days of its goal's calendar; NULL: not reached yet."""
+
+    __tablename__ = "claim_delays"
+    # A report's window is a range of closed_at; the group columns beside it.
+    __table_args__ = (Index("ix_claim_delays_closed", "closed_at", "channel", "branch_code"),)
+
+    claim_id: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=64)
+    branch_code: str = Field(max_length=32)
+    submitted_at: Instant = _instant(nullable=False)
+    first_complete_at: Instant | None = _instant(nullable=True)
+    wait_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    send_backs: int = Field(sa_column=Column(Integer, nullable=False))
+    paused_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    clock_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    closed_at: Instant | None = _instant(nullable=True)
+    end_to_end_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    end_to_end_calendar_us: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+
+
 # The tables as SQLAlchemy Core sees them, for set-based statements and bulk paths.
 EVENTS, CLAIMS, GOALS, VERSIONS, COUNTERS, OPEN_COUNTS, EVALUATOR, FINGERPRINTS = (
     SQLModel.metadata.tables[row.__tablename__]
@@ -262,3 +287,4 @@ EVENTS, CLAIMS, GOALS, VERSIONS, COUNTERS, OPEN_COUNTS, EVALUATOR, FINGERPRINTS 
         CalendarFingerprintRow,
     )
 )
+DELAYS = SQLModel.metadata.tables["claim_delays"]

@@ -1,0 +1,137 @@
+"""Each claim's delay before and around its clock (domain.delay), written with its goals, and
+what reports read of them (docs/rules.md#the-delay-before-and-around-the-clock)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from sla_monitor.domain.delay import (
+    ClaimDelay,
+    claim_delay,
+    delay_goal,
+    delay_increments,
+    delay_time,
+)
+from sla_monitor.domain.goals import ClockEvent
+from sla_monitor.domain.recording import CounterKey
+from sla_monitor.domain.timer import Claim, SlaTimer
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store.bulk import insert_rows
+from sla_monitor.store.tables import DELAYS
+from sla_monitor.store.transactions import chunks
+
+# ClaimDelay's fields and the columns that hold them, in the same order.
+COLUMNS = (
+    "submitted_at",
+    "first_complete_at",
+    "wait_us",
+    "send_backs",
+    "paused_us",
+    "clock_us",
+    "closed_at",
+    "end_to_end_us",
+    "end_to_end_calendar_us",
+)
+assert len(COLUMNS) == len(fields(ClaimDelay))
+
+
+def delay_of(sla: SlaTimer, claim: Claim, events: Sequence[ClockEvent]) -> ClaimDelay | None:
+    """The claim's figures, measured by its goal (delay_goal); None for a claim no goal times."""
+    _policy, goals = sla.goals_for(claim)
+    goal = delay_goal(goals)
+    if goal is None:
+        return None
+    time = delay_time(sla.calendars, goal, sla.config.branches[claim.branch_code].zone)
+    return claim_delay(claim.submitted_at, events, goal, time)
+
+
+def stored(session: Session, claim_ids: Sequence[str]) -> dict[str, ClaimDelay]:
+    """These claims' figures as stored, locked until the caller's transaction ends so that two
+    recomputations of a claim count its metrics once."""
+    d = DELAYS.c
+    found: dict[str, ClaimDelay] = {}
+    for part in chunks(claim_ids):
+        query = select(d.claim_id, *(d[n] for n in COLUMNS)).where(d.claim_id.in_(part))
+        for row in session.execute(query.with_for_update()):
+            found[row[0]] = ClaimDelay(*row[1:])
+    return found
+
+
+def rewrite(
+    session: Session,
+    sla: SlaTimer,
+    claims: Sequence[Claim],
+    history: Mapping[str, Sequence[ClockEvent]],
+) -> Counter[CounterKey]:
+    """Rewrite these claims' figures from all their events, in the caller's transaction; the
+    counter increments of figures first written (delay_increments)."""
+    ids = [c.claim_id for c in claims]
+    old = stored(session, ids)
+    rows: list[dict[str, object]] = []
+    increments: Counter[CounterKey] = Counter()
+    for claim in claims:
+        new = delay_of(sla, claim, history.get(claim.claim_id, ()))
+        if new is None:
+            continue
+        for name, detail, amount in delay_increments(old.get(claim.claim_id), new):
+            increments[(name, claim.channel, "", claim.branch_code, detail)] += amount
+        values = dict(zip(COLUMNS, (getattr(new, f.name) for f in fields(new)), strict=True))
+        rows.append(
+            {
+                "claim_id": claim.claim_id,
+                "channel": claim.channel,
+                "branch_code": claim.branch_code,
+                **values,
+            }
+        )
+    for part in chunks(ids):
+        session.execute(delete(DELAYS).where(DELAYS.c.claim_id.in_(part)))
+    insert_rows(session, DELAYS, rows)
+    return increments
+
+
+@dataclass(frozen=True)
+class ClosedDelay:
+    """A claim closed in a report's window, with the figures reports count."""
+
+    channel: str
+    branch_code: str
+    wait: int | None
+    send_backs: int
+    paused: int
+    clock: int | None
+    end_to_end: int | None
+    end_to_end_calendar: int | None
+
+
+def closed_delays(
+    *,
+    session: Session,
+    window_start: Instant,
+    window_end: Instant,
+    as_of: Instant,
+    channels: Sequence[str] | None = None,
+    branches: Sequence[str] | None = None,
+) -> list[ClosedDelay]:
+    """The claims paid or rejected in [window_start, window_end) and by `as_of`: one range of
+    ix_claim_delays_closed. Read row by row, so that both databases give the same percentiles
+    (computed in Python: domain.delay has no SQL form, and SQLite has no percentile_cont)."""
+    d = DELAYS.c
+    query = select(
+        d.channel,
+        d.branch_code,
+        d.wait_us,
+        d.send_backs,
+        d.paused_us,
+        d.clock_us,
+        d.end_to_end_us,
+        d.end_to_end_calendar_us,
+    ).where(d.closed_at >= window_start, d.closed_at < min(window_end, as_of + 1))
+    for column, wanted in ((d.channel, channels), (d.branch_code, branches)):
+        query = query if wanted is None else query.where(column.in_(wanted))
+    return [ClosedDelay(*row) for row in session.connection().execute(query)]
