@@ -144,9 +144,11 @@ def _what(d: ExplainedDay, e: Explanation) -> str:
             marks.append(_extra_working(d))
     elif not d.working:
         what = _("skipped: {why}").format(why=_closed(d))
+    elif d.paused:
+        what = _("not counted: paused")
     else:
         what = _("not counted")
-    if d.paused:
+    if d.paused and (d.number is not None or not d.working):
         marks.append(_("paused"))
     if d.ahead and not d.counted:
         marks.append(_ahead(e))
