@@ -7,9 +7,11 @@ the SLA. Pure: a claim's events and the working time of its goal's calendar in �
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -128,3 +130,81 @@ def delay_increments(old: ClaimDelay | None, new: ClaimDelay) -> list[tuple[str,
     if more > 0:
         out.append((DelayCounted.SENT_BACK, "", more))
     return out
+
+
+@dataclass(frozen=True)
+class ClosedDelay:
+    """The figures of a claim paid or rejected in a report's window, with its group."""
+
+    channel: str
+    branch_code: str
+    wait: int | None
+    send_backs: int
+    paused: int
+    clock: int | None
+    end_to_end: int | None
+    end_to_end_calendar: int | None
+
+
+MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
+
+
+def nearest_rank(ordered: Sequence[int], p: Fraction) -> int | None:
+    """The p-quantile by nearest rank: the ⌈p·n⌉-th smallest value (the lower middle one for
+    a median of an even count); None of no values. Always a value that occurred."""
+    if not ordered:
+        return None
+    return ordered[max(1, math.ceil(p * len(ordered))) - 1]
+
+
+@dataclass(frozen=True)
+class DelayRow:
+    """A report's figures of one group (or of all, `group` ""): working amounts in
+    microseconds of working days, calendar amounts in microseconds."""
+
+    group: str
+    closed: int  # claims paid or rejected in the window
+    wait: tuple[int | None, int | None]  # median and 90th percentile
+    end_to_end: tuple[int | None, int | None]
+    end_to_end_calendar: tuple[int | None, int | None]
+    sent_back_twice: int  # claims sent back twice or more
+    paused: int  # working time their clocks spent paused
+    clock: int  # working time of their clocks from start to stop
+
+    @property
+    def sent_back_twice_share(self) -> float | None:
+        return None if self.closed == 0 else self.sent_back_twice / self.closed
+
+    @property
+    def paused_share(self) -> float | None:
+        return None if self.clock == 0 else self.paused / self.clock
+
+
+def _row(group: str, claims: Sequence[ClosedDelay]) -> DelayRow:
+    def quantiles(values: Iterable[int | None]) -> tuple[int | None, int | None]:
+        ordered = sorted(v for v in values if v is not None)
+        return nearest_rank(ordered, MEDIAN), nearest_rank(ordered, P90)
+
+    timed = [c for c in claims if c.clock is not None]
+    return DelayRow(
+        group,
+        len(claims),
+        quantiles(c.wait for c in claims),
+        quantiles(c.end_to_end for c in claims),
+        quantiles(c.end_to_end_calendar for c in claims),
+        sum(c.send_backs >= 2 for c in claims),
+        sum(c.paused for c in timed),
+        sum(c.clock or 0 for c in timed),
+    )
+
+
+def delay_rows(
+    claims: Iterable[ClosedDelay], key: Callable[[str, str], str], groups: Sequence[str]
+) -> tuple[list[DelayRow], DelayRow]:
+    """Per group (`key` of a claim's channel and branch), in the order of `groups` and then of
+    any other, the figures of the claims closed in a report's window; and those of all."""
+    everything = list(claims)
+    by_group: dict[str, list[ClosedDelay]] = {g: [] for g in groups}
+    for claim in everything:
+        by_group.setdefault(key(claim.channel, claim.branch_code), []).append(claim)
+    return [_row(g, found) for g, found in by_group.items()], _row("", everything)

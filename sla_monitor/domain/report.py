@@ -9,6 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sla_monitor.domain.calendar import WorkingTime
+from sla_monitor.domain.delay import DelayRow
 from sla_monitor.domain.goals import Status
 from sla_monitor.domain.timeutil import Instant
 
@@ -102,6 +103,10 @@ class Report:
     summary: list[SummaryRow] = field(default_factory=list)  # worst compliance first
     totals: list[SummaryRow] = field(default_factory=list)  # one a goal, over every group
     breaches: list[Breach] = field(default_factory=list)
+    # The delay before and around the clock of the claims closed in the window, by group
+    # in the order of `summary`'s groups as configured, and over all (domain.delay).
+    delays: list[DelayRow] = field(default_factory=list)
+    delay_total: DelayRow | None = None
 
 
 @dataclass(frozen=True)

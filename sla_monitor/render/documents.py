@@ -13,6 +13,7 @@ from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import Breach, Report, SummaryRow
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, seconds
 from sla_monitor.render.cells import safe_cell
+from sla_monitor.render.delays import report_delays
 from sla_monitor.services.claim_view import ClaimDetail
 
 BREACH_COLUMNS = (
@@ -115,6 +116,7 @@ def report_json(report: Report, config: SlaConfig) -> dict[str, Any]:
         "totals": [{"goal": r.goal, **_counts(r)} for r in report.totals],
         "breaches": [breach_row(b) for b in report.breaches],
         "calendar_data": _report_calendar_data(report, config),
+        **report_delays(report),  # extended, never renamed: docs/rules.md#reports
     }
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from sla_monitor.domain.events import Event
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import Report
+from sla_monitor.render.delays import print_delays
 from sla_monitor.render.documents import breach_row, claim_json, report_json
 from sla_monitor.render.i18n import (
     _,
@@ -104,6 +105,7 @@ def print_report(console: Console, report: Report, config: SlaConfig, *, limit: 
     for t in data["totals"]:
         summary.add_row(_("total"), *[""] * (len(groups) - 1), t["goal"], *_count_cells(t))
     console.print(summary)
+    print_delays(console, data)
     if report.breaches:
         _print_breaches(console, report, limit)
     else:

@@ -10,12 +10,14 @@ from datetime import date, time, timedelta
 from sqlmodel import Session
 
 from sla_monitor.domain.calendar import WorkingTime
+from sla_monitor.domain.delay import delay_rows, delay_time
 from sla_monitor.domain.goals import Phase
 from sla_monitor.domain.messages import Message, message
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant, local_instant
+from sla_monitor.store.delays import closed_delays
 from sla_monitor.store.queries import open_status_counts, window_goals
 
 
@@ -192,7 +194,7 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
         )
         for goal in listed
     ]
-    return build_report(
+    report = build_report(
         day=period.first,
         last_day=period.last,
         timezone=config.report_timezone,
@@ -207,6 +209,10 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
         grouping=grouping(config, period.by),
         filters=period.filters.as_json(),
     )
+    closed = closed_delays(session, window, as_of, channels=channels, branches=branches)
+    groups = list(dict.fromkeys(group for group, _goal in summary_rows(sla, period)))
+    report.delays, report.delay_total = delay_rows(closed, grouping(config, period.by).key, groups)
+    return report
 
 
 def lateness_time(
@@ -217,8 +223,7 @@ def lateness_time(
     goal = sla.config.goal(policy_id, goal_id)
     if goal is None:
         return None
-    unit = "working_days" if goal.target.uses_calendar else "hours"
-    return sla.calendars.working_time(unit, goal.calendar, sla.config.branches[branch_code].zone)
+    return delay_time(sla.calendars, goal, sla.config.branches[branch_code].zone)
 
 
 def grouping(config: SlaConfig, by: str) -> Grouping:

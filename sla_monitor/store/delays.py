@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from sla_monitor.domain.delay import (
     ClaimDelay,
+    ClosedDelay,
     claim_delay,
     delay_goal,
     delay_increments,
@@ -95,30 +96,15 @@ def rewrite(
     return increments
 
 
-@dataclass(frozen=True)
-class ClosedDelay:
-    """A claim closed in a report's window, with the figures reports count."""
-
-    channel: str
-    branch_code: str
-    wait: int | None
-    send_backs: int
-    paused: int
-    clock: int | None
-    end_to_end: int | None
-    end_to_end_calendar: int | None
-
-
 def closed_delays(
-    *,
     session: Session,
-    window_start: Instant,
-    window_end: Instant,
+    window: tuple[Instant, Instant],
     as_of: Instant,
+    *,
     channels: Sequence[str] | None = None,
     branches: Sequence[str] | None = None,
 ) -> list[ClosedDelay]:
-    """The claims paid or rejected in [window_start, window_end) and by `as_of`: one range of
+    """The claims paid or rejected in the window [start, end) and by `as_of`: one range of
     ix_claim_delays_closed. Read row by row, so that both databases give the same percentiles
     (computed in Python: domain.delay has no SQL form, and SQLite has no percentile_cont)."""
     d = DELAYS.c
@@ -131,7 +117,7 @@ def closed_delays(
         d.clock_us,
         d.end_to_end_us,
         d.end_to_end_calendar_us,
-    ).where(d.closed_at >= window_start, d.closed_at < min(window_end, as_of + 1))
+    ).where(d.closed_at >= window[0], d.closed_at < min(window[1], as_of + 1))
     for column, wanted in ((d.channel, channels), (d.branch_code, branches)):
         query = query if wanted is None else query.where(column.in_(wanted))
     return [ClosedDelay(*row) for row in session.connection().execute(query)]

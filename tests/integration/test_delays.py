@@ -69,27 +69,91 @@ def test_closed_in_the_window_by_as_of(db: Engine, sla: SlaTimer) -> None:
     start = parse_rfc3339("2026-08-01T00:00:00+07:00")
     end = parse_rfc3339("2026-09-01T00:00:00+07:00")
     with session_scope(db) as session:
-        august = closed_delays(session=session, window_start=start, window_end=end, as_of=end)
-        everything = closed_delays(
-            session=session,
-            window_start=start,
-            window_end=end + 7 * 24 * HOUR,
-            as_of=end + 7 * 24 * HOUR,
-        )
+        august = closed_delays(session, (start, end), end)
+        week = end + 7 * 24 * HOUR
+        everything = closed_delays(session, (start, week), week)
         before_paid = closed_delays(
-            session=session,
-            window_start=start,
-            window_end=end,
-            as_of=parse_rfc3339("2026-08-31T14:59:59+07:00"),
+            session, (start, end), parse_rfc3339("2026-08-31T14:59:59+07:00")
         )
-        dps = closed_delays(
-            session=session,
-            window_start=start,
-            window_end=end + 7 * 24 * HOUR,
-            as_of=end + 7 * 24 * HOUR,
-            branches=["DPS"],
-        )
+        dps = closed_delays(session, (start, week), week, branches=["DPS"])
     assert [(d.branch_code, d.send_backs, d.end_to_end) for d in august] == [("JKT", 2, 221 * HOUR)]
     assert sorted(d.branch_code for d in everything) == ["DPS", "JKT"]
     assert before_paid == []
     assert [(d.channel, d.wait, d.send_backs, d.paused) for d in dps] == [("offline", HOUR, 0, 0)]
+
+
+def claim(
+    n: int, branch: str, waited: int, sent_back: int, paid_day: int
+) -> list[dict[str, object]]:
+    """A claim submitted Mon 2 Nov 2026 09:00 WIB, complete `waited` whole days later (no
+    holiday in November 2026 before the 24th), sent back and completed again on that day, paid
+    on `paid_day` November at 15:00 local."""
+    cid, zone = f"K{n}", "+08:00" if branch == "DPS" else "+07:00"
+    channel = "offline" if branch == "DPS" else "online"
+    day = 2 + waited
+    out = [
+        submitted(f"{cid}-s", cid, f"2026-11-02T09:00:00{zone}", channel=channel, branch=branch),
+        ev(f"{cid}-c", cid, "documents_completed", f"2026-11-{day:02d}T09:00:00{zone}"),
+    ]
+    for k in range(sent_back):  # an hour of pause each
+        out.append(
+            ev(f"{cid}-i{k}", cid, "documents_incomplete", f"2026-11-{day:02d}T1{k}:00:00{zone}")
+        )
+        out.append(
+            ev(f"{cid}-r{k}", cid, "documents_completed", f"2026-11-{day:02d}T1{k}:30:00{zone}")
+        )
+    out.append(ev(f"{cid}-p", cid, "paid", f"2026-11-{paid_day:02d}T15:00:00{zone}"))
+    return out
+
+
+def test_report_figures_are_the_same_on_both_databases(db: Engine, sla: SlaTimer) -> None:
+    from datetime import date
+
+    from sla_monitor.render.documents import report_json
+    from sla_monitor.services.reports import Period, period_report
+
+    # JKT: waits of 0, 1, 2 (Mon-Wed) and 3 working days; DPS: one claim, waiting 1 day.
+    for n, (branch, waited, sent_back) in enumerate(
+        [("JKT", 0, 0), ("JKT", 1, 2), ("JKT", 2, 0), ("JKT", 3, 3), ("DPS", 1, 2)]
+    ):
+        store(
+            db,
+            sla,
+            *claim(n, branch, waited, sent_back, 12),
+            now=parse_rfc3339("2026-11-30T00:00:00Z"),
+        )
+    with session_scope(db) as session:
+        report = period_report(
+            session=session,
+            sla=sla,
+            period=Period(date(2026, 11, 1), date(2026, 11, 30), by="branch"),
+            as_of=parse_rfc3339("2026-12-01T00:00:00+07:00"),
+        )
+    data = report_json(report, sla.config)
+    rows = {r["group"]: r for r in data["delay"]}
+    jkt, dps, total = rows["JKT"], rows["DPS"], data["delay_totals"]
+    # Nearest rank of 4: the median is the 2nd smallest, the 90th percentile the 4th.
+    assert (jkt["closed"], jkt["wait_median_working_days"], jkt["wait_p90_working_days"]) == (
+        4,
+        1.0,
+        3.0,
+    )
+    # Mon 2 09:00 to Thu 12 15:00: 15 h + 7 working days + 15 h = 8.25; 10 days 6 h.
+    assert jkt["end_to_end_median_working_days"] == jkt["end_to_end_p90_working_days"] == 8.25
+    assert jkt["end_to_end_median_days"] == 10.25
+    assert (jkt["sent_back_twice"], jkt["sent_back_twice_share"]) == (2, 0.5)
+    # Paused 2 and 3 half hours, of clocks from completion to Thu 12 15:00: 15 h on the
+    # day, 7, 6, 5 or 4 whole working days (the weekend of 7-8 skipped), 15 h on the 12th.
+    clocks = sum(15 + 24 * days + 15 for days in (7, 6, 5, 4))  # hours
+    assert jkt["paused_share"] == round(2.5 / clocks, 6)
+    assert (dps["closed"], dps["sent_back_twice_share"], dps["wait_median_working_days"]) == (
+        1,
+        1.0,
+        1.0,
+    )
+    assert (total["closed"], total["sent_back_twice"], total["wait_median_working_days"]) == (
+        5,
+        3,
+        1.0,
+    )
+    assert [r["group"] for r in data["delay"]][:2] == list(sla.config.branches)[:2]

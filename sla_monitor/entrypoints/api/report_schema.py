@@ -101,6 +101,29 @@ class CalendarData(_Document):
     unknown: list[str] = Field(description="A sentence per year whose decree is not known.")
 
 
+class DelayRow(_Document):
+    """The delay before and around the clock of the claims paid or rejected in the window
+    (docs/rules.md#the-delay-before-and-around-the-clock), of one group or of all."""
+
+    group: str = Field(description='The channel, branch code or region, as `by`; "" in totals.')
+    closed: int = Field(description="Claims paid or rejected in the window, by as_of.")
+    wait_median_working_days: float | None = Field(
+        description="Submitted to first documents_completed: median by nearest rank."
+    )
+    wait_p90_working_days: float | None
+    end_to_end_median_working_days: float | None = Field(
+        description="Submitted to paid or rejected, in working days of the goal's calendar."
+    )
+    end_to_end_p90_working_days: float | None
+    end_to_end_median_days: float | None = Field(description="The same in calendar days.")
+    end_to_end_p90_days: float | None
+    sent_back_twice: int = Field(description="Claims whose documents were sent back twice or more.")
+    sent_back_twice_share: float | None
+    paused_share: float | None = Field(
+        description="Working time their clocks spent paused over their clocks' working time."
+    )
+
+
 class ReportDocument(_Document):
     """The report of a period, as `sla-monitor report --format json` prints it."""
 
@@ -118,6 +141,8 @@ class ReportDocument(_Document):
     totals: list[TotalRow]
     breaches: list[BreachRow]
     calendar_data: CalendarData
+    delay: list[DelayRow] = Field(description="One row a group, in configuration order.")
+    delay_totals: DelayRow
 
 
 class BacklogRow(_Document):
