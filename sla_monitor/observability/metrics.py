@@ -32,6 +32,7 @@ from sla_monitor.domain.calendar_data import decree_statuses
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.recording import Counted, Snapshot
 from sla_monitor.domain.timeutil import MICROS, local_date, local_instant
+from sla_monitor.observability.delay_metrics import DelaySeries
 from sla_monitor.observability.text_format import Family, Series, TextFormat
 
 OPEN_STATUSES = ("on_track", "at_risk", "paused", "breached")
@@ -233,6 +234,7 @@ class Exposition:
 
     def __init__(self, snapshot: Snapshot, config: SlaConfig | None = None):
         self.series = SnapshotSeries(config)
+        self.delays = DelaySeries(config)  # the delay before and around the clock
         self.text = TextFormat()
         self.process = CollectorRegistry(auto_describe=True)
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
@@ -242,7 +244,7 @@ class Exposition:
         self._rendered = self.render_sla(snapshot)  # empty for a snapshot not loaded yet
 
     def render_sla(self, snapshot: Snapshot) -> bytes:
-        return self.text.write(self.series.of(snapshot))
+        return self.text.write(self.series.of(snapshot)) + self.delays.render(snapshot)
 
     def publish(self, snapshot: Snapshot) -> None:
         with self._publishing:
