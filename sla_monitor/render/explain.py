@@ -14,6 +14,9 @@ from sla_monitor.domain.explanation import ExplainedDay, Explanation, Pause
 from sla_monitor.domain.timeutil import Instant, to_datetime
 from sla_monitor.render.i18n import _, deadline_text, language, moment_text, n_, span, zone_name
 
+# A goal long past its deadline would list every day since: beyond this many, one row says them.
+LATE_DAYS_SHOWN = 14
+
 
 def day_text(day: date) -> str:
     """A date as the claim view writes it: "Sen 16 Mar 2026"."""
@@ -122,14 +125,28 @@ def _days_table(e: Explanation) -> Table:
     table.add_column(_("working time counted"), justify="right")
     if e.office_hours is not None:
         table.add_column(_("office hours"))
-    for d in e.days:
+    late = [d for d in e.days if d.date > e.due_day]
+    shown = e.days if len(late) <= LATE_DAYS_SHOWN else e.days[: len(e.days) - len(late)]
+    for d in shown:
         counted = span(d.counted) if d.counted else ""
         cells = [Text(day_text(d.date)), Text(_what(d, e)), Text(counted)]
         if e.office_hours is not None:
             cells.append(Text(_hours(e.office_hours) if d.working else "-"))
         style = "bold reverse" if d.date == e.due_day else "italic" if d.date == e.start_day else ""
         table.add_row(*cells, style=style)
+    if shown is not e.days:
+        table.add_row(*_late_summary(late))
     return table
+
+
+def _late_summary(late: list[ExplainedDay]) -> tuple[Text, Text, Text]:
+    """The days after the due day in one row, when there are too many to list one by one."""
+    numbers = [d.number for d in late if d.number is not None]
+    summary = _("{days} days after the due day, {working} of them working days").format(
+        days=len(late), working=len(numbers)
+    )
+    dates = f"{day_text(late[0].date)} - {day_text(late[-1].date)}"
+    return Text(dates), Text(summary), Text(span(sum(d.counted for d in late)))
 
 
 def _what(d: ExplainedDay, e: Explanation) -> str:
