@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,11 +11,18 @@ import typer
 from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
+from sla_monitor.entrypoints.cli.output import write_text
 from sla_monitor.render import documents, tables
 from sla_monitor.render.explain import print_explanations
 from sla_monitor.render.i18n import _, n_
+from sla_monitor.render.timeline import timeline_page
 from sla_monitor.services.claim_view import ClaimDetail, WaitingClaim, claim_detail
 from sla_monitor.store.db import session_scope
+
+
+class ClaimFormat(StrEnum):
+    text = "text"
+    html = "html"
 
 
 @app.command("claim")
@@ -31,9 +39,25 @@ def claim_command(
             "and paused (docs/explain.md).",
         ),
     ] = False,
+    output_format: Annotated[
+        ClaimFormat,
+        typer.Option(
+            "--format",
+            help="text, or html: each goal's timeline as a printable page "
+            "(docs/explain.md#the-printable-timeline).",
+        ),
+    ] = ClaimFormat.text,
+    target: Annotated[
+        str | None,
+        typer.Option("--output", help="Write the html page to this file.", show_default=False),
+    ] = None,
 ) -> None:
     """One claim's events, goals, deadlines and status."""
     context: Context = ctx.obj
+    if target is not None and output_format is not ClaimFormat.html:
+        fail(_("--output writes the printable timeline: add --format html"))
+    if as_json and output_format is ClaimFormat.html:
+        fail(_("choose one of --json and --format html"))
     with friendly_errors():
         config = context.config()
         sla = SlaTimer(config)
@@ -53,7 +77,9 @@ def claim_command(
         )
         fail(waiting.format(claim=claim_id, n=detail.waiting), code=1)
     assert isinstance(detail, ClaimDetail)
-    if as_json:
+    if output_format is ClaimFormat.html:
+        write_text(target, [timeline_page(detail, config)])
+    elif as_json:
         out.print_json(json.dumps(documents.claim_json(detail, config)))
     else:
         tables.print_claim(out, detail, config)
