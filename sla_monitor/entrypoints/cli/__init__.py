@@ -9,6 +9,7 @@ from sla_monitor.entrypoints.cli import (  # noqa: F401  (each registers its com
     claims,
     db,
     events,
+    evidence,
     reports,
     serve,
     tokens,
