@@ -19,6 +19,7 @@ from sqlmodel import Session
 from sla_monitor.domain.goals import GoalRecord
 from sla_monitor.domain.timer import Claim, GoalVersion, SlaTimer
 from sla_monitor.domain.timeutil import Instant, format_rfc3339
+from sla_monitor.store import delays
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.goal_rows import COUNTED_PHASES, recompute_claims
 from sla_monitor.store.locks import lock_claims
@@ -192,6 +193,9 @@ def compare(
                 )
         for key in sorted(k for k in stored_goals if k[0] == claim.claim_id and k not in expected):
             check.differences.append(Difference(key[0], key[1], "goal", "present", "not a goal"))
+    # Each claim's delay before and around its clock, stored with its goals.
+    found = delays.differences(session, sla, claims, events)
+    check.differences.extend(Difference(c, "", f"delay.{f}", s, r) for c, f, s, r in found)
     check.note_outdated(outdated)
     return check, outdated
 

@@ -51,16 +51,45 @@ def delay_of(sla: SlaTimer, claim: Claim, events: Sequence[ClockEvent]) -> Claim
     return claim_delay(claim.submitted_at, events, goal, time)
 
 
-def stored(session: Session, claim_ids: Sequence[str]) -> dict[str, ClaimDelay]:
-    """These claims' figures as stored, locked until the caller's transaction ends so that two
-    recomputations of a claim count its metrics once."""
+def stored(
+    session: Session, claim_ids: Sequence[str], *, lock: bool = True
+) -> dict[str, ClaimDelay]:
+    """These claims' figures as stored, locked until the caller's transaction ends (unless
+    only read) so that two recomputations of a claim count its metrics once."""
     d = DELAYS.c
     found: dict[str, ClaimDelay] = {}
     for part in chunks(claim_ids):
         query = select(d.claim_id, *(d[n] for n in COLUMNS)).where(d.claim_id.in_(part))
-        for row in session.execute(query.with_for_update()):
+        for row in session.execute(query.with_for_update() if lock else query):
             found[row[0]] = ClaimDelay(*row[1:])
     return found
+
+
+def differences(
+    session: Session,
+    sla: SlaTimer,
+    claims: Sequence[Claim],
+    history: Mapping[str, Sequence[ClockEvent]],
+) -> list[tuple[str, str, object, object]]:
+    """(claim, column, stored, recomputed) for each stored figure that is not what the claim's
+    events give; the column "row" for a row missing or left over."""
+    found: list[tuple[str, str, object, object]] = []
+    old = stored(session, [c.claim_id for c in claims], lock=False)
+    for claim in claims:
+        new, was = delay_of(sla, claim, history.get(claim.claim_id, ())), old.get(claim.claim_id)
+        if (new is None) != (was is None):
+            found.append((claim.claim_id, "row", _presence(was), _presence(new)))
+        elif new is not None and was is not None:
+            for column, f in zip(COLUMNS, fields(new), strict=True):
+                if getattr(was, f.name) != getattr(new, f.name):
+                    found.append(
+                        (claim.claim_id, column, getattr(was, f.name), getattr(new, f.name))
+                    )
+    return found
+
+
+def _presence(delay: ClaimDelay | None) -> str:
+    return "missing" if delay is None else "present"
 
 
 def rewrite(

@@ -157,3 +157,21 @@ def test_report_figures_are_the_same_on_both_databases(db: Engine, sla: SlaTimer
         1.0,
     )
     assert [r["group"] for r in data["delay"]][:2] == list(sla.config.branches)[:2]
+
+
+def test_verify_compares_the_figures_and_recompute_rewrites_them(db: Engine, sla: SlaTimer) -> None:
+    from sqlalchemy import delete, update
+
+    from sla_monitor.services.verify import recompute_all, verify
+
+    store(db, sla, *AUGUST, PAID, submitted("b1", "B", "2026-08-24T10:00:00+07:00"))
+    assert verify(db=db, sla=sla).differences == []
+    with db.begin() as connection:
+        connection.execute(update(DELAYS).where(DELAYS.c.claim_id == "A").values(send_backs=5))
+        connection.execute(delete(DELAYS).where(DELAYS.c.claim_id == "B"))
+    found = [
+        (d.claim_id, d.field, d.stored, d.recomputed) for d in verify(db=db, sla=sla).differences
+    ]
+    assert found == [("A", "delay.send_backs", 5, 2), ("B", "delay.row", "missing", "present")]
+    recompute_all(db=db, sla=sla, now=parse_rfc3339("2026-11-30T00:00:00Z"))
+    assert verify(db=db, sla=sla).differences == []
