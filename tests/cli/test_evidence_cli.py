@@ -92,7 +92,9 @@ def test_a_pack_is_never_written_over_a_folder_in_use(run, tmp_path: Path) -> No
     assert run("evidence", "--check", "nowhere").returncode == 2
     failed = run("evidence", *MONTH, "--output", "pack2")  # no database yet
     assert failed.returncode == 2 and "db upgrade" in failed.stderr
-    assert sorted(p.name for p in tmp_path.iterdir() if "pack" in p.name) == ["pack"]  # no leftovers
+    assert sorted(p.name for p in tmp_path.iterdir() if "pack" in p.name) == [
+        "pack"
+    ]  # no leftovers
     assert run("db", "upgrade").returncode == 0
     empty = run("evidence", *MONTH, "--status", "all", "--output", "pack2")
     assert empty.returncode == 0, empty.stderr
