@@ -22,7 +22,6 @@ from sla_monitor.render.documents import claim_json
 
 # The words of a day are the terminal timeline's, so that both say the same.
 from sla_monitor.render.explain import (
-    LATE_DAYS_SHOWN,
     _ahead,
     _closed,
     _extra_working,
@@ -41,6 +40,9 @@ from sla_monitor.render.i18n import (
 from sla_monitor.render.page import NOTHING, environment, version
 from sla_monitor.services.claim_view import ClaimDetail
 
+# A goal long past its deadline would list every day since: on a page that is to stay one
+# page, beyond this many one row says them (the terminal shows more).
+LATE_DAYS_SHOWN = 7
 # Shown in each event's row beside its time, type and id.
 DETAIL_FIELDS = tuple(f for f in FIELDS if f not in ("event_id", "claim_id", "type", "occurred_at"))
 
