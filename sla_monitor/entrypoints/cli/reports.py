@@ -27,7 +27,7 @@ from sla_monitor.entrypoints.cli.app import (
     warn,
 )
 from sla_monitor.entrypoints.cli.output import complete_file, write_text
-from sla_monitor.render import documents, page, tables, workbook
+from sla_monitor.render import documents, tables
 from sla_monitor.render.i18n import _, text
 from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.reports import Filters, Period, default_report_as_of, period_report
@@ -149,6 +149,10 @@ def write_document(
 ) -> None:
     """The page or the workbook of a report, with what they show beside it: the trend of its
     days, its worst branches (page), the goals open past their deadline at as_of (workbook)."""
+    # Loaded only when asked for: Jinja2, pygal and openpyxl take about a third of a second
+    # to import, which every table, JSON and CSV report would otherwise pay.
+    from sla_monitor.render import page, workbook
+
     trend = daily_trend(session=session, sla=sla, period=period, as_of=report.as_of)
     if output is ReportFormat.html:
         by_branch = report
