@@ -16,7 +16,7 @@ from sla_monitor.domain.delay import END_TO_END_BUCKETS, WAIT_BUCKETS, DelayCoun
 from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.recording import CounterKey, Snapshot
-from sla_monitor.observability.text_format import Family, Series, TextFormat, _go_float
+from sla_monitor.observability.text_format import Family, Series, TextFormat, go_float
 
 LABELS = ("channel", "branch")
 WAIT = Family(
@@ -89,14 +89,14 @@ def histogram_text(
         for bound in (*bounds, float("inf")):
             label = bucket_label(bound)
             total += counters.get((name, channel, "", branch, label), 0)
-            le = _go_float(bound)
+            le = go_float(bound)
             lines.append(
-                f"{family.name}_bucket{{{_labels((*group, ('le', le)))}}} {_go_float(total)}\n"
+                f"{family.name}_bucket{{{_labels((*group, ('le', le)))}}} {go_float(total)}\n"
             )
         labels = _labels(group)
         days = counters.get((name, channel, "", branch, "sum"), 0) / DAY_UNITS
-        lines.append(f"{family.name}_count{{{labels}}} {_go_float(total)}\n")
-        lines.append(f"{family.name}_sum{{{labels}}} {_go_float(days)}\n")
+        lines.append(f"{family.name}_count{{{labels}}} {go_float(total)}\n")
+        lines.append(f"{family.name}_sum{{{labels}}} {go_float(days)}\n")
     return "".join(lines)
 
 

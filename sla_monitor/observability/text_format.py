@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from prometheus_client.utils import floatToGoString
 
 # How the client library writes a value (Go's float format); untyped in the library.
-_go_float: Callable[[float], str] = floatToGoString
+go_float: Callable[[float], str] = floatToGoString
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class TextFormat:
                 head = heads.get((name, values)) or self._head(family, values)
                 number = numbers.get(value)
                 if number is None:
-                    number = numbers[value] = _go_float(value)
+                    number = numbers[value] = go_float(value)
                 out.append(f"{head}{number}\n")
             if len(numbers) > 100_000:  # timestamps and durations never repeat
                 numbers.clear()

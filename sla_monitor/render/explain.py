@@ -158,9 +158,9 @@ def _what(d: ExplainedDay, e: Explanation) -> str:
         number = _("working day {n}") if e.calendar is not None else _("day {n}")
         what = number.format(n=d.number)
         if d.reason == "extra_working_day":
-            marks.append(_extra_working(d))
+            marks.append(extra_working_text(d))
     elif not d.working:
-        what = _("skipped: {why}").format(why=_closed(d))
+        what = _("skipped: {why}").format(why=closed_text(d))
     elif d.paused:
         what = _("not counted: paused")
     else:
@@ -168,13 +168,13 @@ def _what(d: ExplainedDay, e: Explanation) -> str:
     if d.paused and (d.number is not None or not d.working):
         marks.append(_("paused"))
     if d.ahead and not d.counted:
-        marks.append(_ahead(e))
+        marks.append(ahead_text(e))
     if d.date == e.due_day:
         marks.append(_("◀ due day"))
     return "  ".join([what, *marks])
 
 
-def _closed(d: ExplainedDay) -> str:
+def closed_text(d: ExplainedDay) -> str:
     if d.reason == "holiday":
         return _("holiday — {name}").format(name=d.name) if d.name else _("holiday")
     if d.reason == "extra_holiday":
@@ -182,13 +182,13 @@ def _closed(d: ExplainedDay) -> str:
     return format_date(d.date, "EEEE", locale=language())  # the weekday it does not work on
 
 
-def _extra_working(d: ExplainedDay) -> str:
+def extra_working_text(d: ExplainedDay) -> str:
     if d.name:
         return _("extra working day (configuration), instead of: {name}").format(name=d.name)
     return _("extra working day (configuration)")
 
 
-def _ahead(e: Explanation) -> str:
+def ahead_text(e: Explanation) -> str:
     """What a day the clock has not reached yet is: ahead, projected, or after the stop."""
     if e.stopped:
         return _("(after the stop: places the deadline only)")

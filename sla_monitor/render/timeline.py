@@ -22,10 +22,10 @@ from sla_monitor.render.documents import claim_json
 
 # The words of a day are the terminal timeline's, so that both say the same.
 from sla_monitor.render.explain import (
-    _ahead,
-    _closed,
-    _extra_working,
+    ahead_text,
+    closed_text,
     day_text,
+    extra_working_text,
     target_text,
 )
 from sla_monitor.render.i18n import (
@@ -144,7 +144,7 @@ def _day(d: ExplainedDay, e: Explanation) -> dict[str, Any]:
     if d.paused and kind != "paused":
         words = ", ".join((words, _("paused")))
     if d.ahead and not d.counted:
-        words = " ".join((words, _ahead(e)))
+        words = " ".join((words, ahead_text(e)))
     return {
         "date": d.date.isoformat(),
         "text": day_text(d.date),
@@ -167,11 +167,11 @@ def _kind(d: ExplainedDay, e: Explanation) -> tuple[str, str, str]:
         number = _("working day {n}") if e.calendar is not None else _("day {n}")
         words = number.format(n=d.number)
         if d.reason == "extra_working_day":
-            words = f"{words}; {_extra_working(d)}"
+            words = f"{words}; {extra_working_text(d)}"
         kind = "late" if d.date > e.due_day else "counted" if d.counted else "ahead"
         return kind, str(d.number), words
     if not d.working:
-        return "skipped", "\u2013", _("skipped: {why}").format(why=_closed(d))
+        return "skipped", "\u2013", _("skipped: {why}").format(why=closed_text(d))
     if d.paused:
         return "paused", "II", _("not counted: paused")
     return "idle", "", _("not counted")

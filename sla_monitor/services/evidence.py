@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from sla_monitor.domain.evidence import events_sha256
 from sla_monitor.domain.explanation import Explanation
-from sla_monitor.domain.goals import GoalState, Phase
+from sla_monitor.domain.goals import GoalState
 from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.report import Breach
 from sla_monitor.domain.timer import SlaTimer
@@ -26,9 +25,7 @@ from sla_monitor.domain.timeutil import Instant, seconds
 from sla_monitor.services.claim_view import ClaimDetail, claim_detail
 from sla_monitor.services.reports import Period, period_report, report_window
 from sla_monitor.store.batches import row_to_event
-from sla_monitor.store.queries import claim_events
-from sla_monitor.store.rules import window_conditions
-from sla_monitor.store.tables import VERSIONS
+from sla_monitor.store.queries import claim_events, closed_or_due_goals
 
 STATUSES = ("breached", "all")
 
@@ -71,29 +68,20 @@ def pack_goals(
     breaches = {(b.fact.claim_id, b.fact.goal_id): b for b in report.breaches}
     pairs = list(breaches)
     if status == "all":
-        pairs = sorted(set(pairs) | set(_closed_or_due(session, sla, period, as_of)))
+        start, end = report_window(sla, period.first, period.last)
+        more = closed_or_due_goals(
+            session=session,
+            window_start=start,
+            window_end=end,
+            as_of=as_of,
+            channels=list(period.filters.channels) or None,
+            branches=period.filters.branch_codes(sla.config),
+        )
+        pairs = sorted(set(pairs) | set(more))
     found: dict[str, list[str]] = {}
     for claim_id, goal_id in pairs:
         found.setdefault(claim_id, []).append(goal_id)
     return found, breaches
-
-
-def _closed_or_due(
-    session: Session, sla: SlaTimer, period: Period, as_of: Instant
-) -> list[tuple[str, str]]:
-    """Every goal, as it was at as_of, stopped in the window or due in it (cancelled aside)."""
-    start, end = report_window(sla, period.first, period.last)
-    v = VERSIONS.c
-    w = window_conditions(v, start, end, as_of)
-    due = and_(v.due_at >= start, v.due_at < end, v.phase != Phase.CANCELLED.value)
-    valid = and_(v.valid_from <= as_of, or_(v.valid_to.is_(None), v.valid_to > as_of))
-    query = select(v.claim_id, v.goal_id).where(or_(w.closed, due), valid)
-    branches = period.filters.branch_codes(sla.config)
-    if branches is not None:
-        query = query.where(v.branch_code.in_(branches))
-    if period.filters.channels:
-        query = query.where(v.channel.in_(period.filters.channels))
-    return [(str(c), str(g)) for c, g in session.execute(query)]
 
 
 def pack_claims(

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.queries import RECORD_COLUMNS, _filtered, stored_record
+from sla_monitor.store.queries import RECORD_COLUMNS, narrowed_to, stored_record
 from sla_monitor.store.rules import open_status
 from sla_monitor.store.tables import CLAIMS, OPEN_PHASES, VERSIONS
 
@@ -60,7 +60,7 @@ def open_goals(
         )
         if status is not None:
             part = part.where(open_status(v, as_of) == status)
-        parts.append(_filtered(part, channels, branches))
+        parts.append(narrowed_to(part, channels, branches))
     both = union_all(*parts).subquery()
     query = select(both).order_by(both.c.due_at.asc().nulls_last(), both.c.claim_id, both.c.goal_id)
     connection = session.connection()

@@ -94,14 +94,14 @@ class ReportGoal:
     policy_id: str | None = None  # None: its claim is not stored
 
 
-def _valid_at(as_of: Instant) -> ColumnElement[bool]:
+def valid_at(as_of: Instant) -> ColumnElement[bool]:
     """The goal versions valid at `as_of`: one a goal, the goal's record as of then (docs/rules.md#the-clock-of-a-goal:
     a view ignores later events). A goal not started or cancelled then has none."""
     v = VERSIONS.c
     return and_(v.valid_from <= as_of, or_(v.valid_to.is_(None), v.valid_to > as_of))
 
 
-def _filtered(
+def narrowed_to(
     query: Select[Any], channels: Sequence[str] | None, branches: Sequence[str] | None
 ) -> Select[Any]:
     """`query` on goal versions, narrowed to these channels or branches when given."""
@@ -110,6 +110,24 @@ def _filtered(
     if branches is not None:
         query = query.where(VERSIONS.c.branch_code.in_(branches))
     return query
+
+
+def closed_or_due_goals(
+    *,
+    session: Session,
+    window_start: Instant,
+    window_end: Instant,
+    as_of: Instant,
+    channels: Sequence[str] | None = None,
+    branches: Sequence[str] | None = None,
+) -> list[tuple[str, str]]:
+    """(claim, goal) of every goal, as it was at as_of, stopped in the window or due in it;
+    cancelled goals aside (docs/explain.md#an-evidence-pack)."""
+    v = VERSIONS.c
+    w = window_conditions(v, window_start, window_end, as_of)
+    due = and_(v.due_at >= window_start, v.due_at < window_end, v.phase != Phase.CANCELLED.value)
+    query = select(v.claim_id, v.goal_id).where(or_(w.closed, due), valid_at(as_of))
+    return [(str(c), str(g)) for c, g in session.execute(narrowed_to(query, channels, branches))]
 
 
 def window_goals(
@@ -140,17 +158,19 @@ def window_goals(
             v.goal_id,
             *(func.sum(case((cond, 1), else_=0)) for cond in (w.closed, w.met)),
         )
-        .where(w.ended_in_window, _valid_at(as_of))
+        .where(w.ended_in_window, valid_at(as_of))
         .group_by(v.channel, v.branch_code, v.goal_id)
     )
-    for ch, branch, goal, n_closed, n_met in session.execute(_filtered(closed, channels, branches)):
+    for ch, branch, goal, n_closed, n_met in session.execute(
+        narrowed_to(closed, channels, branches)
+    ):
         counts[(ch, branch, goal)] = WindowCount(int(n_closed), int(n_met), 0)
     due = (
         select(v.channel, v.branch_code, v.goal_id, func.sum(case((w.newly_breached, 1), else_=0)))
-        .where(w.due_in_window, _valid_at(as_of))
+        .where(w.due_in_window, valid_at(as_of))
         .group_by(v.channel, v.branch_code, v.goal_id)
     )
-    for ch, branch, goal, n_late in session.execute(_filtered(due, channels, branches)):
+    for ch, branch, goal, n_late in session.execute(narrowed_to(due, channels, branches)):
         before = counts.get((ch, branch, goal), WindowCount(0, 0, 0))
         counts[(ch, branch, goal)] = WindowCount(before.closed, before.met, int(n_late))
     listed: list[ReportGoal] = []
@@ -160,12 +180,12 @@ def window_goals(
     raw = [type_coerce(v[n], String) if n in INSTANT_COLUMNS else v[n] for n in RECORD_COLUMNS]
     columns = (v.claim_id, v.channel, v.branch_code, c.policy_id, *raw)
     for where in (
-        and_(w.ended_in_window, _valid_at(as_of), w.closed_late),
-        and_(w.due_in_window, _valid_at(as_of), w.newly_breached, w.not_closed_late),
+        and_(w.ended_in_window, valid_at(as_of), w.closed_late),
+        and_(w.due_in_window, valid_at(as_of), w.newly_breached, w.not_closed_late),
     ):
         query = select(*columns).outerjoin(CLAIMS, c.claim_id == v.claim_id).where(where)
         # On the connection: plain columns need none of the ORM's result processing.
-        for row in session.connection().execute(_filtered(query, channels, branches)):
+        for row in session.connection().execute(narrowed_to(query, channels, branches)):
             goal_id, phase, started, ended, due, at_risk, elapsed, target = row[4:]
             record = GoalRecord(
                 goal_id,
@@ -219,7 +239,7 @@ def open_status_counts(
 ) -> dict[tuple[str, str, str, str], int]:
     """Open goals at `as_of` by (channel, branch, goal, status).
 
-    Each goal's record at `as_of` is its version valid then (`_valid_at`), so its status is
+    Each goal's record at `as_of` is its version valid then (`valid_at`), so its status is
     a comparison of `as_of` with the stored instants. The open versions are read from one
     partial covering index ordered by valid_to, in two ranges: the versions still current
     (valid_to NULL: the open goals now) and those superseded after `as_of` (few for a recent
@@ -234,6 +254,6 @@ def open_status_counts(
             .where(OPEN_PHASES, current, v.valid_from <= as_of)
             .group_by(v.channel, v.branch_code, v.goal_id, status)
         )
-        for ch, branch, goal, state, n in session.execute(_filtered(query, channels, branches)):
+        for ch, branch, goal, state, n in session.execute(narrowed_to(query, channels, branches)):
             counts[(ch, branch, goal, state)] += int(n)
     return dict(counts)

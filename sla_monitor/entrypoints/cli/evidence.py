@@ -27,7 +27,7 @@ from sla_monitor.entrypoints.cli.app import (
     out,
     progress_bar,
 )
-from sla_monitor.entrypoints.cli.output import _umask
+from sla_monitor.entrypoints.cli.output import current_umask
 from sla_monitor.entrypoints.cli.reports import check_filters
 from sla_monitor.render.evidence import (
     MANIFEST,
@@ -124,7 +124,7 @@ def evidence_command(
         try:
             with session_scope(db) as session:
                 written = write_pack(session, sla, period, pack, moment, folder)
-            os.chmod(folder, 0o777 & ~_umask())
+            os.chmod(folder, 0o777 & ~current_umask())
             os.replace(folder, destination)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -175,7 +175,7 @@ def write_pack(
 
 def _write(path: Path, content: bytes) -> str:
     path.write_bytes(content)
-    os.chmod(path, 0o666 & ~_umask())  # a pack is for sharing, like any new file of the user
+    os.chmod(path, 0o666 & ~current_umask())  # a pack is for sharing, like any new file of the user
     return file_sha256(content)
 
 

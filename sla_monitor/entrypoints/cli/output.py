@@ -23,14 +23,14 @@ def complete_file(target: str) -> Iterator[Path]:
         yield Path(temporary)
         # mkstemp makes the file private (0600); a report is for sharing, so it gets the
         # permissions any new file of the user gets (0644 under the usual umask 022).
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, destination)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)  # the only way to read it is to set it; set it straight back
     os.umask(mask)
     return mask
