@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sla_monitor.domain.calendar import WorkingTime
-from sla_monitor.domain.calendar_data import CalendarDate, calendar_dates
+from sla_monitor.domain.day_reasons import day_reason, named_dates
 from sla_monitor.domain.goals import (
     NOT_STARTED,
     ClockEvent,
@@ -29,12 +29,10 @@ from sla_monitor.domain.goals import (
     state_at,
     trace_ordered,
 )
+from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.policy import CalendarSpec, Goal
 from sla_monitor.domain.timer import ClaimView, SlaTimer
 from sla_monitor.domain.timeutil import Instant, format_rfc3339, local_date, seconds, start_of_day
-
-# Why a date the calendar does not work on its weekday is closed: the weekday's name.
-WEEKDAY_REASONS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,13 @@ class ExplainedDay:
     ahead: int  # working time the deadline still counts on this day after that (µs)
     number: int | None  # 1..N among the days that count toward the target; None if none does
     paused: bool  # a pause of the clock covers part of this day
+    # In working days, a date may hold parts of two (a pause or a late stop splits them):
+    # the first it touches; `number` is the last. Equal otherwise.
+    first_number: int | None = None
+    # Time toward the target by the day's start and end (up to the due day, at most the
+    # target: the rest of a deadline's day after the target is reached counts toward nothing).
+    toward_start: int = 0
+    toward: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -246,6 +251,14 @@ class _Timeline:
         start = max(begin, self.end, self.count_from)
         return self.time.measure(start, min(until, self.state.due_at))
 
+    def number(self, before: int, total: int, today: int) -> int:
+        """The number of the day that brings the counted time to `total`. In working days,
+        the day in which that many working days are complete (a day split by a pause is
+        one day counted on two dates); otherwise each date that counts is the next day."""
+        if self.goal.target.unit == "working_days":
+            return -(-total // DAY_UNITS)
+        return before + (today > 0)
+
     def days(
         self, spec: CalendarSpec | None, timer: SlaTimer, due_day: date, pauses: Sequence[Pause]
     ) -> tuple[ExplainedDay, ...]:
@@ -253,48 +266,29 @@ class _Timeline:
         first = local_date(self.state.started_at, self.zone)
         last = max(due_day, local_date(max(self.end - 1, self.state.started_at), self.zone))
         fingerprint = None if spec is None else timer.calendars.fingerprint(spec.id)
-        named = _named_dates(spec, first, last)
+        named = named_dates(spec, first, last)
         out: list[ExplainedDay] = []
-        number, day = 0, first
+        number, total, toward, day = 0, 0, 0, first
         begin = start_of_day(first, self.zone)
         done = self.elapsed_by(begin)
         while day <= last:
             until = start_of_day(day + timedelta(days=1), self.zone)
             done_by = self.elapsed_by(until)
             counted, ahead = done_by - done, self.ahead(begin, until)
-            number += counted + ahead > 0
+            total += counted + ahead
+            # Up to the due day, a deadline rounded to the end of its day counts its last
+            # hours too: the target's own time is what numbers the days.
+            before = toward
+            toward = min(total, self.state.target) if day <= due_day else total
+            number = self.number(number, toward, counted + ahead)
+            opening = number if self.goal.target.unit != "working_days" else before // DAY_UNITS + 1
             working = fingerprint is None or fingerprint.working(day)
-            reason, name = _why(spec, day, working, named.get(day))
+            reason, name = day_reason(spec, day, working, named.get(day))
             paused = any(
                 p.start < until and (self.end if p.end is None else p.end) > begin for p in pauses
             )
             numbered = number if counted + ahead > 0 else None
-            out.append(ExplainedDay(day, working, reason, name, counted, ahead, numbered, paused))
+            facts = (day, working, reason, name, counted, ahead, numbered, paused)
+            out.append(ExplainedDay(*facts, opening if numbered else None, before, toward))
             day, begin, done = day + timedelta(days=1), until, done_by
         return tuple(out)
-
-
-def _named_dates(spec: CalendarSpec | None, first: date, last: date) -> dict[date, CalendarDate]:
-    """The calendar's holidays and extra working days from `first` to `last`, by date."""
-    if spec is None:
-        return {}
-    return {
-        entry.day: entry
-        for year in range(first.year, last.year + 1)
-        for entry in calendar_dates(spec, year)
-    }
-
-
-def _why(
-    spec: CalendarSpec | None, day: date, working: bool, entry: CalendarDate | None
-) -> tuple[str | None, str | None]:
-    """Why a day is (or is not) a working day: its reason, and the holiday's name."""
-    if spec is None:
-        return None, None  # plain hours: every instant counts
-    name = entry.name if entry is not None and entry.name else None
-    if working:
-        unusual = entry is not None and entry.source == "extra_working_day"
-        return ("extra_working_day", name) if unusual else (None, None)
-    if entry is not None:
-        return ("extra_holiday" if entry.source == "extra_holiday" else "holiday"), name
-    return WEEKDAY_REASONS[day.weekday()], None

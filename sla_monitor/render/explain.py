@@ -11,8 +11,18 @@ from rich.table import Table
 from rich.text import Text
 
 from sla_monitor.domain.explanation import ExplainedDay, Explanation, Pause
+from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.timeutil import Instant, to_datetime
-from sla_monitor.render.i18n import _, deadline_text, language, moment_text, n_, span, zone_name
+from sla_monitor.render.i18n import (
+    _,
+    deadline_text,
+    decimal,
+    language,
+    moment_text,
+    n_,
+    span,
+    zone_name,
+)
 
 # A goal long past its deadline would list every day since: beyond this many, one row says them.
 LATE_DAYS_SHOWN = 14
@@ -123,6 +133,9 @@ def _days_table(e: Explanation) -> Table:
     table.add_column(_("date"))
     table.add_column(_("counted as"))
     table.add_column(_("working time counted"), justify="right")
+    in_days = e.unit == "working_days"
+    if in_days:
+        table.add_column(_("total (working days)"), justify="right")
     if e.office_hours is not None:
         table.add_column(_("office hours"))
     late = [d for d in e.days if d.date > e.due_day]
@@ -130,6 +143,8 @@ def _days_table(e: Explanation) -> Table:
     for d in shown:
         counted = span(d.counted) if d.counted else ""
         cells = [Text(day_text(d.date)), Text(_what(d, e)), Text(counted)]
+        if in_days:
+            cells.append(Text(decimal(d.toward / DAY_UNITS) if d.number is not None else ""))
         if e.office_hours is not None:
             cells.append(Text(_hours(e.office_hours) if d.working else "-"))
         style = "bold reverse" if d.date == e.due_day else "italic" if d.date == e.start_day else ""
@@ -155,8 +170,7 @@ def _what(d: ExplainedDay, e: Explanation) -> str:
     if d.date == e.start_day and not e.start_day_counted:
         what = _("start day: not counted")
     elif d.number is not None:
-        number = _("working day {n}") if e.calendar is not None else _("day {n}")
-        what = number.format(n=d.number)
+        what = number_text(d, e)
         if d.reason == "extra_working_day":
             marks.append(extra_working_text(d))
     elif not d.working:
@@ -172,6 +186,18 @@ def _what(d: ExplainedDay, e: Explanation) -> str:
     if d.date == e.due_day:
         marks.append(_("◀ due day"))
     return "  ".join([what, *marks])
+
+
+def number_text(d: ExplainedDay, e: Explanation) -> str:
+    """The day's place in the count: "working day 3", or "part of working day 1" for a
+    working day that a pause splits over two dates."""
+    if e.calendar is None:
+        return _("day {n}").format(n=d.number)
+    if d.first_number is not None and d.first_number != d.number:
+        return _("parts of working days {first} and {n}").format(first=d.first_number, n=d.number)
+    if e.unit == "working_days" and d.toward - d.toward_start < DAY_UNITS:
+        return _("part of working day {n}").format(n=d.number)
+    return _("working day {n}").format(n=d.number)
 
 
 def closed_text(d: ExplainedDay) -> str:

@@ -26,6 +26,7 @@ from sla_monitor.render.explain import (
     closed_text,
     day_text,
     extra_working_text,
+    number_text,
     target_text,
 )
 from sla_monitor.render.i18n import (
@@ -164,8 +165,7 @@ def _kind(d: ExplainedDay, e: Explanation) -> tuple[str, str, str]:
     if d.date == e.start_day and not e.start_day_counted:
         return "start", "0", _("start day: not counted")
     if d.number is not None:
-        number = _("working day {n}") if e.calendar is not None else _("day {n}")
-        words = number.format(n=d.number)
+        words = number_text(d, e)
         if d.reason == "extra_working_day":
             words = f"{words}; {extra_working_text(d)}"
         kind = "late" if d.date > e.due_day else "counted" if d.counted else "ahead"

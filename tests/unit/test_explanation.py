@@ -160,7 +160,7 @@ def test_a_wita_branch_counts_its_own_local_days() -> None:
 def test_a_pause_over_a_weekend_costs_only_its_working_days() -> None:
     # Started Mon 2 Feb 10:00; paused Fri 6 12:00, resumed Mon 9 12:00: half of Friday and half
     # of Monday are lost (86,400 s of working time), Saturday and Sunday cost nothing. Days 1-3
-    # Tue-Thu, day 4 Fri (half), day 5 Mon (half), day 6 Tue 10 reaches the target at its end.
+    # Tue-Thu, day 4 half on Fri and half on Mon, day 5 Tue 10 reaches the target at its end.
     e, state = explained(
         goal(),
         "2026-02-10T18:00:00+07:00",
@@ -178,8 +178,8 @@ def test_a_pause_over_a_weekend_costs_only_its_working_days() -> None:
         ("02-06", True, None, None, DAY // 2, 4),
         ("02-07", False, "saturday", None, 0, None),
         ("02-08", False, "sunday", None, 0, None),
-        ("02-09", True, None, None, DAY // 2, 5),
-        ("02-10", True, None, None, 64_800, 6),  # until as_of, 18:00
+        ("02-09", True, None, None, DAY // 2, 4),
+        ("02-10", True, None, None, 64_800, 5),  # until as_of, 18:00
     ]
     assert [d.paused for d in e.days] == [False] * 4 + [True] * 4 + [False]
     assert e.to_json()["pauses"] == [
@@ -286,7 +286,10 @@ def test_stopped_while_paused_counts_as_resumed_at_the_stop() -> None:
     assert e is not None and e.stopped and not e.projected
     assert state.status.value == "met" and e.due_day == date(2026, 2, 12)
     assert e.days[-1].date == date(2026, 2, 12)  # the due day is after the stop day
-    assert [d.number for d in e.days] == [None, 1, None, None, 2, None, None, 3, 4, 5, 6]
+    # Half of day 2 on Fri 6 after the stop, so Mon 9 to Thu 12 each hold parts of two days.
+    assert [d.number for d in e.days] == [None, 1, None, None, 2, None, None, 3, 4, 5, 5]
+    assert [d.first_number for d in e.days][-4:] == [2, 3, 4, 5]
+    assert e.days[-1].toward == 5 * DAY * 1_000_000
     assert e.to_json()["pauses"][0]["resumed_by"] == "E3"
     assert e.elapsed == state.elapsed == DAY * 1_000_000
 

@@ -4,6 +4,7 @@ it adds up to the claim view's figures (docs/explain.md)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from sla_monitor.domain.explanation import explain
 from sla_monitor.domain.goals import ClockEvent
+from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.policy import Branch, Policy, SlaConfig
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import local_date, start_of_day
@@ -76,7 +78,19 @@ def test_the_explanation_adds_up_to_the_claim_view(
     assert sum(d.counted for d in days) == explanation.elapsed == state.elapsed
     assert all(d.working for d in days if d.counted or d.number)
     numbers = [d.number for d in days if d.number is not None]
-    assert numbers == list(range(1, len(numbers) + 1))
+    if g.target.unit == "working_days":
+        # A day split by a pause is one day counted on two dates: the numbers never skip,
+        # and each is that of the working day in which the counted time falls.
+        assert numbers[0] == 1 and all(b - a in (0, 1) for a, b in pairwise(numbers))
+        total = 0
+        for d in days:
+            total += d.counted + d.ahead
+            # Until the due day, the target's own time: a deadline rounded to the end of its
+            # day counts the day's last hours too, which number nothing.
+            toward = min(total, state.target) if d.date <= explanation.due_day else total
+            assert d.number is None or d.number == -(-toward // DAY_UNITS)
+    else:
+        assert numbers == list(range(1, len(numbers) + 1))
     # The target is reached on the due day: the last numbered day, unless counting went on
     # past the deadline (a late stop, or a view after it).
     reached = 0
@@ -92,4 +106,6 @@ def test_the_explanation_adds_up_to_the_claim_view(
     if g.target.unit == "working_days":
         assert explanation.due_at == start_of_day(explanation.due_day + timedelta(days=1), zone)
         assert not explanation.start_day_counted and days[0].number is None
-        assert len(numbers) >= g.target.amount
+        # The due day is the day the target's last working day is complete.
+        due = next(d for d in days if d.date == explanation.due_day)
+        assert due.number == g.target.amount
