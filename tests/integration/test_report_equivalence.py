@@ -9,14 +9,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
+from sla_monitor.domain.delay import ClosedDelay, delay_rows
 from sla_monitor.domain.report import GoalFact, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, parse_rfc3339
 from sla_monitor.render.documents import report_json
 from sla_monitor.services.demo import demo_events
 from sla_monitor.services.recompute import recompute_stale
-from sla_monitor.services.reports import daily_report, lateness_time, report_window, summary_rows
+from sla_monitor.services.reports import (
+    daily_report,
+    grouping,
+    lateness_time,
+    report_window,
+    summary_rows,
+)
 from sla_monitor.store.db import session_scope
+from sla_monitor.store.delays import delay_of
 from sla_monitor.store.goal_rows import claim_of
 from sla_monitor.store.queries import histories
 from sla_monitor.store.tables import ClaimRow, EventRow, GoalRow, GoalVersionRow
@@ -41,13 +49,29 @@ def brute_force(db: Engine, sla: SlaTimer, day: date, as_of: int) -> dict[str, o
                          g.due_at, g.stopped_at, zone,
                          lateness=lateness_time(sla, view.policy_id, g.goal_id, claim.branch_code))
             )  # fmt: skip
+    window = report_window(sla, day)
     report = build_report(
         day=day,
         timezone=sla.config.report_timezone,
-        window=report_window(sla, day),
+        window=window,
         as_of=as_of,
         facts=facts,
         rows=summary_rows(sla, None),
+    )
+    # The delay before and around the clock, from every claim's events (not the stored rows).
+    closed = []
+    for claim in claims:
+        d = delay_of(sla, claim, events[claim.claim_id])
+        if d is None or d.closed_at is None:
+            continue
+        if window[0] <= d.closed_at < window[1] and d.closed_at <= as_of:
+            closed.append(
+                ClosedDelay(claim.channel, claim.branch_code, d.wait, d.send_backs, d.paused,
+                            d.clock, d.end_to_end, d.end_to_end_calendar)
+            )  # fmt: skip
+    groups = list(dict.fromkeys(group for group, _goal in summary_rows(sla, None)))
+    report.delays, report.delay_total = delay_rows(
+        closed, grouping(sla.config, "channel").key, groups
     )
     return report_json(report, sla.config)
 
