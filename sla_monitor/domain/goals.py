@@ -37,6 +37,9 @@ class Status(StrEnum):
 
 
 OPEN_GOAL_PHASES = (Phase.RUNNING, Phase.PAUSED)  # the phases of a goal whose clock can still move
+# The phases a goal version is kept in, which reports count: a goal not started or
+# cancelled counts in none.
+COUNTED_PHASES = (Phase.RUNNING, Phase.PAUSED, Phase.STOPPED)
 
 
 def status_of(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sla_monitor.domain.calendar import WorkingTime
 from sla_monitor.domain.delay import DelayRow
 from sla_monitor.domain.goals import Status
-from sla_monitor.domain.timeutil import Instant
+from sla_monitor.domain.timeutil import Instant, local_date
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,19 @@ class Breach:
 
 @dataclass(frozen=True)
 class WindowCount:
-    """Goals of one (channel, branch, goal) that closed in the window, met, and fell due in it."""
+    """Goals of one (channel, branch, goal) that closed in the window, met, and fell due in it
+    unmet (`closed_in_window`, `newly_breached`)."""
 
     closed: int = 0
     met: int = 0
     new_breaches: int = 0
+    closed_late: int = 0  # of `closed`: after their deadline
+
+    def __add__(self, other: WindowCount) -> WindowCount:
+        return WindowCount(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def values(self) -> tuple[int, int, int, int]:
+        return (self.closed, self.met, self.new_breaches, self.closed_late)
 
 
 @dataclass
@@ -103,10 +111,16 @@ class Report:
     summary: list[SummaryRow] = field(default_factory=list)  # worst compliance first
     totals: list[SummaryRow] = field(default_factory=list)  # one a goal, over every group
     breaches: list[Breach] = field(default_factory=list)
+    # How many breaches there are, when `breaches` holds only the first of them.
+    breach_total: int | None = None
     # The delay before and around the clock of the claims closed in the window, by group
     # in the order of `summary`'s groups as configured, and over all (domain.delay).
     delays: list[DelayRow] = field(default_factory=list)
     delay_total: DelayRow | None = None
+
+    @property
+    def breach_count(self) -> int:
+        return len(self.breaches) if self.breach_total is None else self.breach_total
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,24 @@ def newly_breached(
         and status is not Status.CANCELLED
         and not (stopped_at is not None and stopped_at <= due_at)
     )
+
+
+def day_counts(
+    *, due_at: Instant | None, stopped_at: Instant | None, zone: ZoneInfo
+) -> list[tuple[date, WindowCount]]:
+    """A goal's part in the report of each local day in `zone`, whatever its as_of provided
+    the day has ended by then (docs/reports.md#how-fast): closed, met or late on the day it
+    stopped; newly breached on the day its deadline passed, if it was not stopped by then.
+    Each is one of the window rules above taken on the day its instant falls in, so the days
+    of a period that has ended add up to its report."""
+    parts = []
+    in_time = stopped_at is not None and due_at is not None and stopped_at <= due_at
+    if stopped_at is not None:
+        late = due_at is not None and stopped_at > due_at
+        parts.append((local_date(stopped_at, zone), WindowCount(1, int(in_time), 0, int(late))))
+    if due_at is not None and not in_time:
+        parts.append((local_date(due_at, zone), WindowCount(new_breaches=1)))
+    return parts
 
 
 def build_report(

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
+from sla_monitor.store import day_counts
 from sla_monitor.store.goal_rows import recompute_claims
 from sla_monitor.store.locks import lock_claims
 from sla_monitor.store.tables import CLAIMS
@@ -29,6 +30,9 @@ def recompute_stale(
     one, so a pass ends however fast new events arrive (an evaluation that finishes the
     stale claims before it counts is never held up by a steady stream of posts).
     """
+    # The day counts follow every rewrite from here on; built first if they are not kept
+    # in the report zone (a new store, an upgraded one, or a changed report_timezone).
+    day_counts.ensure(db, sla.config.report_timezone)
     done, after = 0, ""
     c = CLAIMS.c
 

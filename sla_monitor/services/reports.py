@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -14,11 +15,17 @@ from sla_monitor.domain.delay import delay_rows, delay_time
 from sla_monitor.domain.goals import Phase
 from sla_monitor.domain.messages import Message, message
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
+from sla_monitor.domain.report import GoalFact, Grouping, Report, WindowCount, build_report
 from sla_monitor.domain.timer import SlaTimer
-from sla_monitor.domain.timeutil import Instant, local_instant
+from sla_monitor.domain.timeutil import Instant, local_date, local_instant
+from sla_monitor.store import day_counts
 from sla_monitor.store.delays import closed_delays
-from sla_monitor.store.queries import open_status_counts, window_goals
+from sla_monitor.store.queries import (
+    closed_late_and_due,
+    open_status_counts,
+    window_breaches,
+    window_counts,
+)
 
 
 class ScopeError(ValueError):
@@ -154,21 +161,37 @@ def daily_report(
     )
 
 
-def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Instant) -> Report:
+def period_report(
+    *,
+    session: Session,
+    sla: SlaTimer,
+    period: Period,
+    as_of: Instant,
+    breach_limit: int | None = None,
+) -> Report:
+    """The report of a period at `as_of`; with `breach_limit`, only the first breaches (in
+    the report's order) are listed, and `breach_count` says how many there are."""
     window = report_window(sla, period.first, period.last)
     config = sla.config
     channels = list(period.filters.channels) or None
     branches = period.filters.branch_codes(config)
+    scope: dict[str, Any] = {
+        "session": session,
+        "as_of": as_of,
+        "channels": channels,
+        "branches": branches,
+    }
+    counts = _window_counts(sla, period, window, scope)
     # Every goal as it was at as_of is stored (the goal version valid then): the report
-    # counts them in SQL and reads one by one only the breaches it lists, whatever the period.
-    counts, listed = window_goals(
-        session=session,
-        window_start=window[0],
-        window_end=window[1],
-        as_of=as_of,
-        channels=channels,
-        branches=branches,
+    # reads one by one only the breaches it lists, whatever the period.
+    listed = window_breaches(
+        window_start=window[0], window_end=window[1], first=breach_limit, **scope
     )
+    total = None
+    if breach_limit is not None:
+        # Listed: the goals closed late, and those past a deadline in the window, once each.
+        both = closed_late_and_due(window_start=window[0], window_end=window[1], **scope)
+        total = sum(c.closed_late + c.new_breaches for c in counts.values()) - both
     # Each listed goal carries its claim's policy; the calendar its lateness is counted in
     # is looked up once per (policy, goal, branch), not once per breach.
     times: dict[tuple[str | None, str, str], WorkingTime | None] = {}
@@ -209,10 +232,43 @@ def period_report(*, session: Session, sla: SlaTimer, period: Period, as_of: Ins
         grouping=grouping(config, period.by),
         filters=period.filters.as_json(),
     )
+    report.breach_total = total
     closed = closed_delays(session, window, as_of, channels=channels, branches=branches)
     groups = list(dict.fromkeys(group for group, _goal in summary_rows(sla, period)))
     report.delays, report.delay_total = delay_rows(closed, grouping(config, period.by).key, groups)
     return report
+
+
+def _window_counts(
+    sla: SlaTimer, period: Period, window: tuple[Instant, Instant], scope: dict[str, Any]
+) -> dict[tuple[str, str, str], WindowCount]:
+    """The goals closed and newly breached in the window, at as_of, by (channel, branch,
+    goal): its whole days that have ended by as_of added up from the kept day counts,
+    corrected by the versions changed since as_of, and the rest counted from the goal
+    versions (docs/reports.md#how-fast). Counted from the versions alone when the counts are
+    not kept in the report zone, or more versions changed since as_of than the window holds.
+    """
+    session, as_of = scope["session"], scope["as_of"]
+    zone = sla.config.report_zone
+    last = period.last if as_of >= window[1] else local_date(as_of, zone) - timedelta(days=1)
+    if last < period.first or day_counts.kept_zone(session) != sla.config.report_timezone:
+        return window_counts(window_start=window[0], window_end=window[1], **scope)
+    filters = {"channels": scope["channels"], "branches": scope["branches"]}
+    kept = day_counts.read(session, period.first, last, **filters)
+    # What counting the versions would read: each goal's versions closed or due in the window.
+    size = sum(3 * c.closed + c.new_breaches for c in kept.values())
+    if day_counts.changed_after(session, as_of, at_most=size + 1) > size:
+        return window_counts(window_start=window[0], window_end=window[1], **scope)
+    kept_end = report_window(sla, last)[1]
+    changed = day_counts.corrections(session, (window[0], kept_end), as_of, **filters)
+    parts = [kept, changed]
+    if kept_end < window[1]:  # the day of as_of, and the days after it
+        parts.append(window_counts(window_start=kept_end, window_end=window[1], **scope))
+    counts: dict[tuple[str, str, str], WindowCount] = {}
+    for part in parts:
+        for key, count in part.items():
+            counts[key] = counts.get(key, WindowCount()) + count
+    return counts
 
 
 def lateness_time(

@@ -12,7 +12,7 @@ from sla_monitor.domain.report import SummaryRow, WindowCount, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.services.reports import Period, report_window, summary_rows
-from sla_monitor.store.queries import window_goals
+from sla_monitor.store.queries import window_counts
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def daily_trend(
         moment = min(window[1], as_of)
         counts: dict[tuple[str, str, str], WindowCount] = {}
         if moment > window[0]:
-            counts, _listed = window_goals(
+            counts = window_counts(
                 session=session,
                 window_start=window[0],
                 window_end=window[1],

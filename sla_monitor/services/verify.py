@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session
 
-from sla_monitor.domain.goals import GoalRecord
+from sla_monitor.domain.goals import COUNTED_PHASES, GoalRecord
 from sla_monitor.domain.timer import Claim, GoalVersion, SlaTimer
 from sla_monitor.domain.timeutil import Instant, format_rfc3339
 from sla_monitor.store import delays
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.goal_rows import COUNTED_PHASES, recompute_claims
+from sla_monitor.store.goal_rows import recompute_claims
 from sla_monitor.store.locks import lock_claims
 from sla_monitor.store.queries import RECORD_COLUMNS, histories
 from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS

@@ -61,16 +61,18 @@ def insert_tuples(
 
 
 def add_to_values(
-    session: Session, table: Table, value: str, rows: Sequence[Mapping[str, Any]]
+    session: Session, table: Table, values: str | Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Add each row's `value` to the row with the same primary key, inserting the rows that
-    are not there (one upsert on either database), in the caller's transaction."""
+    """Add each row's `values` (one column or several) to the row with the same primary key,
+    inserting the rows that are not there (one upsert on either database), in the caller's
+    transaction."""
     if not rows:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
     statement = (postgresql if postgres else sqlite_dialect).insert(table)
+    names = [values] if isinstance(values, str) else list(values)
     statement = statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
-        set_={value: table.c[value] + statement.excluded[value]},
+        set_={name: table.c[name] + statement.excluded[name] for name in names},
     )
     session.execute(statement, list(rows))

@@ -8,8 +8,9 @@ One row of `evaluator` (name LEASE) serves three purposes, each with its functio
   another takes over when it expires; one that stops cleanly releases it at once;
 - the stamp of the last evaluation (`stamp`, `last_evaluation`): when it ran, how long it
   took, and `counted_at`, the instant the kept open-goal counts describe (store.open_counts);
-- the lock that orders an evaluation and the rewrites of goals around `counted_at`
-  (`hold_for_evaluation`, exclusive; `hold_for_rewrite`, shared).
+- the lock that orders an evaluation and the rewrites of goals around `counted_at`, and a
+  rebuild of the day counts and the rewrites that keep them (`hold_for_evaluation`,
+  exclusive; `hold_for_rewrite`, shared).
 """
 
 from __future__ import annotations
@@ -73,13 +74,25 @@ def hold_for_evaluation(session: Session) -> Instant | None:
     return session.execute(select(e.counted_at).where(e.name == LEASE)).scalar()
 
 
-def hold_for_rewrite(session: Session) -> Instant | None:
-    """Hold the evaluator row shared for this transaction (an evaluation waits for the
-    rewrite, and the rewrite for a running evaluation); returns counted_at, or None when the
-    counts are not kept (never evaluated): the next evaluation counts in full."""
+@dataclass(frozen=True)
+class Kept:
+    """What the kept counts describe: open goals at `counted_at` (None: not kept, the next
+    evaluation counts in full), and goals by day in `day_counts_zone` (None: not kept)."""
+
+    counted_at: Instant | None
+    day_counts_zone: str | None
+
+
+def hold_for_rewrite(session: Session) -> Kept:
+    """Hold the evaluator row shared for this transaction (an evaluation, or a rebuild of
+    the day counts, waits for the rewrite, and the rewrite for them); returns what the kept
+    counts describe, which the rewrite keeps current."""
     e = EVALUATOR.c
-    query = select(e.counted_at).where(e.name == LEASE).with_for_update(read=True)
-    return session.execute(query).scalar()
+    query = (
+        select(e.counted_at, e.day_counts_zone).where(e.name == LEASE).with_for_update(read=True)
+    )
+    row = session.execute(query).first()
+    return Kept(*row) if row else Kept(None, None)
 
 
 def stamp(session: Session, *, evaluated_at: Instant, duration_us: int | None) -> None:

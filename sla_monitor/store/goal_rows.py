@@ -12,18 +12,15 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session
 
 from sla_monitor.domain.calendar_data import Fingerprint
-from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
+from sla_monitor.domain.goals import COUNTED_PHASES, ClockEvent, GoalRecord
 from sla_monitor.domain.recording import CounterKey, Recorded, account
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store import counters, delays, evaluator, fingerprints, open_counts
+from sla_monitor.store import counters, day_counts, delays, evaluator, fingerprints, open_counts
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.queries import RECORD_COLUMNS, histories, stored_record
 from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS, ClaimRow
 from sla_monitor.store.transactions import chunks
-
-# Versions a report can count: a goal not started or cancelled counts in none.
-COUNTED_PHASES = (Phase.RUNNING, Phase.PAUSED, Phase.STOPPED)
 
 
 def claim_of(row: ClaimRow) -> Claim:
@@ -35,6 +32,7 @@ class _Rewrite:
     """The rows one recomputation writes, gathered claim by claim."""
 
     changes: open_counts.Changes
+    days: day_counts.Changes
     increments: Counter[CounterKey] = field(default_factory=Counter)
     claims: list[dict[str, object]] = field(default_factory=list)
     goals: list[dict[str, object]] = field(default_factory=list)
@@ -49,7 +47,10 @@ def recompute_claims(
         return
     ids = [c.claim_id for c in claims]
     # The evaluator row before the goals, in the order an evaluation takes them.
-    rewrite = _Rewrite(open_counts.Changes(evaluator.hold_for_rewrite(session)))
+    kept = evaluator.hold_for_rewrite(session)
+    # The day counts are kept in the zone they were built in, while it is the report zone.
+    zone = sla.config.report_zone if kept.day_counts_zone == sla.config.report_timezone else None
+    rewrite = _Rewrite(open_counts.Changes(kept.counted_at), day_counts.Changes(zone))
     history = histories(session=session, claim_ids=ids)
     stored = _stored_goals(session, ids)
     for claim in claims:
@@ -69,6 +70,7 @@ def recompute_claims(
     rewrite.increments.update(delays.rewrite(session, sla, claims, history))
     counters.add(session=session, increments=rewrite.increments)
     open_counts.apply(session, rewrite.changes.deltas)
+    day_counts.apply(session, rewrite.days)
 
 
 def _recompute_one(
@@ -88,7 +90,8 @@ def _recompute_one(
     for goal_versions in versions:
         r = goal_versions[-1].record
         old = old_goals.pop(r.goal_id, None)
-        rewrite.changes.replace(claim.channel, claim.branch_code, old.record if old else None, r)
+        for changes in (rewrite.changes, rewrite.days):
+            changes.replace(claim.channel, claim.branch_code, old.record if old else None, r)
         after, counted = account(old.recorded if old else Recorded(), r, now)
         for name, detail in counted:
             rewrite.increments[(name, claim.channel, r.goal_id, claim.branch_code, detail)] += 1
@@ -108,7 +111,8 @@ def _recompute_one(
             if v.record.phase in COUNTED_PHASES
         )
     for gone in old_goals.values():  # a goal its policy no longer has
-        rewrite.changes.replace(claim.channel, claim.branch_code, gone.record, None)
+        for changes in (rewrite.changes, rewrite.days):
+            changes.replace(claim.channel, claim.branch_code, gone.record, None)
 
 
 def _digest(fingerprint: Fingerprint | None) -> str | None:

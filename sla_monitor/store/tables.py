@@ -6,18 +6,21 @@ Instants are `int` microseconds in Python and UTC `TIMESTAMP` columns (store.ins
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -33,6 +36,8 @@ UNRECORDED_OPEN = text("breach_recorded_at IS NULL AND phase IN ('running', 'pau
 OPEN_COUNT_COLUMNS = ("channel", "goal_id", "branch_code", "phase", "due_at", "at_risk_at")
 # After a report window's instant, what it tests and counts the goal versions in range by.
 WINDOW_COLUMNS = ("valid_from", "valid_to", "channel", "branch_code", "goal_id", "phase")
+# Goals stopped after their deadline: literal SQL, for the partial index of late closures.
+CLOSED_LATE = text("phase = 'stopped' AND ended_at > due_at")
 
 
 def _instant(*, nullable: bool, index: bool = False) -> Any:
@@ -178,6 +183,17 @@ class GoalVersionRow(SQLModel, table=True):
             sqlite_where=OPEN_PHASES,
             postgresql_where=OPEN_PHASES,
         ),
+        # Goals stopped after their deadline, by when they stopped: the breaches a report
+        # lists as closed late, found without reading the month's other goals.
+        Index(
+            "ix_goal_versions_closed_late",
+            "ended_at",
+            "due_at",
+            *WINDOW_COLUMNS[:5],
+            "claim_id",
+            sqlite_where=CLOSED_LATE,
+            postgresql_where=CLOSED_LATE,
+        ),
     )
 
     claim_id: str = Field(primary_key=True, max_length=64)
@@ -246,6 +262,27 @@ class EvaluatorRow(SQLModel, table=True):
     last_duration_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     # The instant open_goal_counts describes (store.open_counts); NULL: count them in full.
     counted_at: Instant | None = _instant(nullable=True)
+    # The zone whose local days goal_day_counts are kept in (store.day_counts); NULL: none.
+    day_counts_zone: str | None = Field(default=None, max_length=64)
+
+
+class GoalDayCountRow(SQLModel, table=True):
+    """The goals as they are now, counted by local day (in `evaluator.day_counts_zone`) of
+    the instant a report window tests: closed, met and closed late on the day they stopped,
+    breached on the day their deadline passed without them being stopped in time. A
+    report of whole days adds its days up instead of counting goal versions
+    (store.day_counts, docs/reports.md#how-fast)."""
+
+    __tablename__ = "goal_day_counts"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    channel: str = Field(primary_key=True, max_length=64)
+    branch_code: str = Field(primary_key=True, max_length=32)
+    goal_id: str = Field(primary_key=True, max_length=64)
+    closed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    met: int = Field(sa_column=Column(BigInteger, nullable=False))
+    new_breaches: int = Field(sa_column=Column(BigInteger, nullable=False))
+    closed_late: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class ClaimDelayRow(SQLModel, table=True):
@@ -288,3 +325,15 @@ EVENTS, CLAIMS, GOALS, VERSIONS, COUNTERS, OPEN_COUNTS, EVALUATOR, FINGERPRINTS 
     )
 )
 DELAYS = SQLModel.metadata.tables["claim_delays"]
+DAY_COUNTS = SQLModel.metadata.tables["goal_day_counts"]
+
+# The versions by the instant they last changed: when they began for a current one, when
+# they ended for one superseded. A report that adds up the kept day counts (the goals as
+# they are now) at an earlier as_of corrects them by the versions that changed after it,
+# one range of this index (store.day_counts).
+CHANGED_AT = func.coalesce(VERSIONS.c.valid_to, VERSIONS.c.valid_from)
+Index(
+    "ix_goal_versions_changed",
+    CHANGED_AT,
+    *(VERSIONS.c[name] for name in (*WINDOW_COLUMNS, "ended_at", "due_at")),
+)

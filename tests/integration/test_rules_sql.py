@@ -18,7 +18,12 @@ from sla_monitor.domain.goals import GoalRecord, Phase, Status
 from sla_monitor.domain.report import Window, closed_in_window, newly_breached
 from sla_monitor.store import open_counts
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.queries import open_status_counts, window_goals
+from sla_monitor.store.queries import (
+    closed_late_and_due,
+    open_status_counts,
+    window_breaches,
+    window_counts,
+)
 from sla_monitor.store.tables import GOALS, VERSIONS
 
 HOUR = 3600 * 1_000_000
@@ -99,7 +104,7 @@ def test_a_report_counts_and_lists_as_the_domain_rules_say(
     db: Engine, versions: list[GoalRecord], start: int, length: int, as_of: int
 ) -> None:
     window = Window(start, start + length * HOUR, as_of)
-    closed = met = late = 0
+    closed = met = late = closed_late = 0
     listed = set()
     open_by_status: Counter[tuple[str, str, str, str]] = Counter()
     for i, record in enumerate(versions):
@@ -111,6 +116,7 @@ def test_a_report_counts_and_lists_as_the_domain_rules_say(
         )
         closed += here
         met += here and status is Status.MET
+        closed_late += here and status is Status.BREACHED
         late += breached_late
         if (here and status is Status.BREACHED) or breached_late:
             listed.add(f"C{i}")
@@ -125,13 +131,19 @@ def test_a_report_counts_and_lists_as_the_domain_rules_say(
                 for row in rows(versions, ["JKT"] * len(versions))
             ],
         )
-        counts, goals = window_goals(
-            session=session, window_start=window.start, window_end=window.end, as_of=as_of
-        )
+        span = {"window_start": window.start, "window_end": window.end, "as_of": as_of}
+        counts = window_counts(session=session, **span)
+        goals = window_breaches(session=session, **span)
+        first = window_breaches(session=session, first=2, **span)
+        both = closed_late_and_due(session=session, **span)
         by_status = open_status_counts(session=session, as_of=as_of)
         session.rollback()
     found = counts.get(("online", "JKT", "g"))
-    got = (found.closed, found.met, found.new_breaches) if found else (0, 0, 0)
-    assert got == (closed, met, late)
+    got = found.values() if found else (0, 0, 0, 0)
+    assert got == (closed, met, late, closed_late)
     assert {g.claim_id for g in goals} == listed
+    # The count of the list from the counts, and its first breaches in the report's order.
+    assert closed_late + late - both == len(listed)
+    order = sorted(goals, key=lambda g: (g.record.due_at or 0, g.claim_id, g.record.goal_id))
+    assert [g.claim_id for g in first] == [g.claim_id for g in order[:2]]
     assert by_status == dict(open_by_status)
