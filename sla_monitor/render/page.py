@@ -120,7 +120,7 @@ def report_page(
         "trend": _trend_charts(trend, several_goals=len(report.totals) > 1),
         "worst": _worst_branches(by_branch, config),
         "breaches": [_breach(b) for b in report.breaches[:BREACH_LIMIT]],
-        "breach_count": len(report.breaches),
+        "breach_count": report.breach_count,
         "footer": _footer(data, config),
         "version": version(),
     }

@@ -91,7 +91,12 @@ def report_title(data: dict[str, Any], as_of_text: str) -> str:
     )
 
 
-def print_report(console: Console, report: Report, config: SlaConfig, *, limit: int = 50) -> None:
+BREACH_ROWS = 50  # breaches a report table lists; JSON and CSV have them all
+
+
+def print_report(
+    console: Console, report: Report, config: SlaConfig, *, limit: int = BREACH_ROWS
+) -> None:
     data = report_json(report, config)
     title = report_title(data, deadline_text(report.as_of, config.report_zone))
     summary = Table(title=escape(title), title_justify="left")
@@ -138,7 +143,7 @@ def _count_cells(row: dict[str, Any]) -> list[str]:
 
 
 def _print_breaches(console: Console, report: Report, limit: int) -> None:
-    title = _("Breaches ({count})").format(count=integer(len(report.breaches)))
+    title = _("Breaches ({count})").format(count=integer(report.breach_count))
     breaches = Table(title=title, title_justify="left")
     for name in (
         _("claim"),
@@ -167,10 +172,10 @@ def _print_breaches(console: Console, report: Report, limit: int) -> None:
             "-" if row["overdue_working_days"] is None else decimal(row["overdue_working_days"]),
         )
     console.print(breaches)
-    if len(report.breaches) > limit:
+    if report.breach_count > limit:
         console.print(
             _("... and {more} more (use --format json or csv for all)").format(
-                more=integer(len(report.breaches) - limit)
+                more=integer(report.breach_count - limit)
             )
         )
 
