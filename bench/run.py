@@ -52,6 +52,7 @@ from sla_monitor.domain.goals import ClockEvent, record, trace
 from sla_monitor.domain.policy import Goal, SlaConfig
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
+from sla_monitor.render.tables import BREACH_ROWS as TABLE_BREACHES
 from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.evaluate import evaluate
 from sla_monitor.services.reports import (
@@ -59,8 +60,9 @@ from sla_monitor.services.reports import (
     daily_report,
     default_report_as_of,
     period_report,
+    report_window,
 )
-from sla_monitor.store import evaluator
+from sla_monitor.store import day_counts, evaluator
 from sla_monitor.store.backlog import BATCH as BACKLOG_FETCH
 from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims
@@ -933,6 +935,22 @@ class Suite:
                         f"Report store, {label}: kept from an earlier run (--stores), "
                         f"filled as: {earlier}."
                     )
+                # A store filled or upgraded before the day counts were kept builds them
+                # once, as the first recomputation after the upgrade does.
+                seconds, built = timed(
+                    lambda: day_counts.ensure(db, self.sla.config.report_timezone)
+                )
+                if built:
+                    self.add(
+                        Row(
+                            f"Day counts built from the goals, {size:,} claims stored, {label} "
+                            "(once, after the upgrade to them)",
+                            secs(seconds),
+                            NA,
+                            NA,
+                            NA,
+                        )
+                    )
                 self._daily_reports(db, label, size, reports)
                 self._month_reports(db, label, size, reports)
                 self._backlog(db, label, size, reports)
@@ -984,28 +1002,25 @@ class Suite:
     def _month_reports(
         self, db: DbEngine, label: str, size: int, reports: dict[tuple[int, str], float]
     ) -> None:
-        """`period_report` of the workload's last month, by branch, region and channel."""
-        plan, smallest = self.plan, self.plan.sizes[0]
+        """`period_report` of the workload's last month, by branch, region and channel, as a
+        table lists it (its first 50 breaches) and as JSON (every breach); and of the month
+        before, as of 10 days after its end."""
+        smallest = self.plan.sizes[0]
         first, last = report_month()
         as_of = default_report_as_of(self.sla, last, end_instant())
+        before_last = report_month(first - timedelta(days=1))
+        late_as_of = report_window(self.sla, before_last[1])[1] + 10 * DAY_US
         daily = reports.get((size, "the last day"))
-        for by in ("branch", "region", "channel"):
-            period = Period(first, last, by=by)
-            runs, cpu = [], []
-            report = None
-            for _ in range(plan.runs):
-                with session_scope(db) as session:
-                    started = time.process_time()
-                    seconds, report = timed(
-                        lambda s=session, p=period: period_report(
-                            session=s, sla=self.sla, period=p, as_of=as_of
-                        )
-                    )
-                    cpu.append(time.process_time() - started)
-                runs.append(seconds)
-            assert report is not None
-            figure = median(runs)
-            what = f"month by {by}"
+        cases = [
+            (Period(first, last, by=by), as_of, TABLE_BREACHES, f"month by {by}")
+            for by in ("branch", "region", "channel")
+        ]
+        cases.append((Period(first, last, by="branch"), as_of, None, "month by branch, JSON"))
+        cases.append(
+            (Period(*before_last, by="branch"), late_as_of, TABLE_BREACHES, "earlier month")
+        )
+        for period, moment, limit, what in cases:
+            figure, cpu, report = self._time_report(db, period, moment, limit)
             reports[(size, what)] = figure
             closed = sum(r.closed for r in report.totals)
             refs, ratio = [], NA
@@ -1017,18 +1032,39 @@ class Suite:
                 refs.append(f"`daily_report` of the last day: {secs(daily)}")
                 if ratio == NA:
                     ratio = f"x{figure / daily:.1f} the daily report"
+            listed = "every breach listed" if limit is None else f"the first {limit} listed"
+            when = "at the end of the data" if moment == as_of else "10 days after its end"
             self.add(
                 Row(
-                    f"`period_report` for a month ({first:%Y-%m}) by {by}, {size:,} claims "
-                    f"stored, {label} ({len(report.summary):,} rows, {closed:,} closed, "
-                    f"{len(report.breaches):,} breaches listed)",
-                    f"{secs(figure)} (CPU of this process {secs(median(cpu))})",
+                    f"`period_report` for a month ({period.first:%Y-%m}) by {period.by}, "
+                    f"{when}, {size:,} claims stored, {label} ({len(report.summary):,} rows, "
+                    f"{closed:,} closed, {report.breach_count:,} breaches, {listed})",
+                    f"{secs(figure)} (CPU of this process {secs(cpu)})",
                     "< 2 s",
                     "; ".join(refs) or NA,
                     ratio,
                     yes(figure < 2),
                 )
             )
+
+    def _time_report(
+        self, db: DbEngine, period: Period, as_of: int, limit: int | None
+    ) -> tuple[float, float, Any]:
+        """The median wall and CPU time of a period report, and the report."""
+        runs, cpu = [], []
+        report = None
+        for _ in range(self.plan.runs):
+            with session_scope(db) as session:
+                started = time.process_time()
+                seconds, report = timed(
+                    lambda s=session: period_report(
+                        session=s, sla=self.sla, period=period, as_of=as_of, breach_limit=limit
+                    )
+                )
+                cpu.append(time.process_time() - started)
+            runs.append(seconds)
+        assert report is not None
+        return median(runs), median(cpu), report
 
     def _backlog(
         self, db: DbEngine, label: str, size: int, reports: dict[tuple[int, str], float]
