@@ -8,10 +8,9 @@ and on a machine with two cores it would otherwise take half the import's time.
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -20,10 +19,12 @@ from typing import IO
 
 from sqlalchemy import Engine
 
-from sla_monitor.domain.events import Event, EventError, load_json, parse_events
+from sla_monitor.domain.events import Event, EventError, LocalTime, load_json, parse_events
+from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.services.accept_events import store_events
+from sla_monitor.services.import_target import ImportTarget
+from sla_monitor.services.local_times import BranchZones
 from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.store.batches import IngestResult
 
@@ -61,6 +62,18 @@ class ImportResult:
     duplicates: int = 0
     rejections: list[LineRejection] = field(default_factory=list)
     recomputed: int = 0  # claims whose goals were recomputed
+    lines: int = 0  # lines or rows read that hold something: 0, the input has no events
+    claims: Counter[str] = field(default_factory=Counter)  # valid events (stored or not) a claim
+    submitted: set[str] = field(default_factory=set)  # claims whose valid events include it
+
+    def add(self, other: ImportResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejections.extend(other.rejections)
+        self.recomputed += other.recomputed
+        self.lines += other.lines
+        self.claims.update(other.claims)
+        self.submitted.update(other.submitted)
 
 
 def read_jsonl(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:
@@ -94,68 +107,36 @@ def parse_lines(
     now: Instant,
     channels: Collection[str],
     branches: Collection[str],
+    reading: FileReading | None = None,
 ) -> list[Event | EventError]:
     """One batch of source lines, parsed: the same function inline and in a worker."""
-    return parse_events(
-        [decoded(line) for line in batch], now=now, channels=channels, branches=branches
-    )
+    raws = [decoded(line) for line in batch]
+    return parse_events(raws, now=now, channels=channels, branches=branches, reading=reading)
 
 
-_WORKER_CONFIG: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+_Config = tuple[tuple[str, ...], frozenset[str], FileReading | None]
+_WORKER_CONFIG: _Config = ((), frozenset(), None)
 
 
-def _worker_init(channels: tuple[str, ...], branches: frozenset[str]) -> None:
+def _worker_init(*config: object) -> None:
     global _WORKER_CONFIG
-    _WORKER_CONFIG = (channels, branches)
+    _WORKER_CONFIG = config  # type: ignore[assignment]  # what _parsed_batches gave: a _Config
 
 
 def _worker_parse(batch: list[SourceLine], now: Instant) -> list[Event | EventError]:
-    channels, branches = _WORKER_CONFIG
-    return parse_lines(batch, now=now, channels=channels, branches=branches)
-
-
-def read_csv(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:
-    def lines() -> Iterator[str]:
-        for data in stream:
-            progress(len(data))
-            yield data.decode("utf-8", errors="surrogateescape")
-
-    reader = csv.reader(lines())
-    header = next(reader, None)
-    if header is None:
-        return
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    start = reader.line_num + 1
-    for cells in reader:
-        number, start = start, reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue
-        if any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell):
-            yield SourceLine(number, error="not valid UTF-8")
-            continue
-        if len(cells) != len(header):
-            yield SourceLine(
-                number, error=f"has {len(cells)} cells but the header has {len(header)} columns"
-            )
-            continue
-        raw: dict[str, object] = {}
-        for name, cell in zip(header, cells, strict=True):
-            if cell == "":
-                continue  # an empty cell means the field is absent
-            raw[name] = (
-                int(cell)
-                if name == "amount" and cell.isascii() and cell.isdigit() and len(cell) <= 20
-                else cell
-            )
-        yield SourceLine(number, raw=raw)
+    channels, branches, reading = _WORKER_CONFIG
+    return parse_lines(batch, now=now, channels=channels, branches=branches, reading=reading)
 
 
 def detect_format(name: str, head: bytes) -> str:
+    """jsonl, csv or xlsx: by the name's extension, else by the first bytes."""
     lowered = name.lower()
     if lowered.endswith((".jsonl", ".ndjson", ".json")):
         return "jsonl"
     if lowered.endswith(".csv"):
         return "csv"
+    if lowered.endswith((".xlsx", ".xlsm")) or head.startswith(b"PK\x03\x04"):  # a zip
+        return "xlsx"
     return "jsonl" if head.lstrip().startswith(b"{") else "csv"
 
 
@@ -173,15 +154,19 @@ def _parsed_batches(
     clock: Callable[[], Instant],
     sla: SlaTimer,
     workers: int,
+    reading: FileReading | None,
 ) -> Iterator[_Parsed]:
     """The input in batches, parsed, in order. The first batch is parsed inline; only an
     input longer than one batch is worth starting worker processes for."""
-    channels, branches = tuple(sla.config.channels), frozenset(sla.config.branches)
+    config: _Config = (tuple(sla.config.channels), frozenset(sla.config.branches), reading)
+    channels, branches, _ = config
     batches = iter(lambda: list(islice(lines, batch_size)), [])
 
     def inline(batch: list[SourceLine]) -> _Parsed:
         moment = clock()
-        items = parse_lines(batch, now=moment, channels=channels, branches=branches)
+        items = parse_lines(
+            batch, now=moment, channels=channels, branches=branches, reading=reading
+        )
         return _Parsed(batch, moment, items)
 
     first = next(batches, None)
@@ -195,7 +180,7 @@ def _parsed_batches(
     # could inherit a lock one of them held.
     context = multiprocessing.get_context("spawn")
     pool: Executor = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker_init, initargs=(channels, branches)
+        workers, mp_context=context, initializer=_worker_init, initargs=config
     )
     ahead: deque[tuple[list[SourceLine], Instant, Future[list[Event | EventError]]]] = deque()
     try:
@@ -222,19 +207,55 @@ def import_lines(
     parse_workers: int = 0,
     on_batch: Callable[[IngestResult], None] = lambda result: None,
     on_recomputed: Callable[[int], None] = lambda claims: None,
+    reading: FileReading | None = None,
+    target: ImportTarget | None = None,
 ) -> ImportResult:
+    """Parse and store the lines of one input, batch by batch (`target`: where to; by default
+    the store of `db`). With a `reading` that assumes local times, each is placed in its
+    claim's branch zone (services/local_times.py); those whose branch only the end of the
+    input tells are stored in a last batch. Rejections come out in line order."""
+    target = target or ImportTarget(db, sla)
     total = ImportResult()
+    assume_local = reading is not None and reading.assume_local
+    zones = BranchZones(sla.config.branches, target.stored_branches) if assume_local else None
+    waiting: list[tuple[int, LocalTime]] = []
     for parsed in _parsed_batches(
-        lines, batch_size=batch_size, clock=clock, sla=sla, workers=parse_workers
+        lines, batch_size=batch_size, clock=clock, sla=sla, workers=parse_workers, reading=reading
     ):
+        total.lines += len(parsed.batch)
+        numbers, items = [line.line for line in parsed.batch], parsed.items
+        if zones is not None:
+            numbers, items, later = zones.place(numbers, items, parsed.moment)
+            waiting.extend(later)
+        on_batch(_store(target, source, numbers, items, parsed.moment, total))
+    if zones is not None and waiting:
+        moment = clock()
+        on_batch(_store(target, source, *zones.settle(waiting, moment), moment, total))
+    total.rejections.sort(key=lambda r: r.line)
+    if not target.dry_run:
         # Goals are recomputed once per claim at the end, not once per batch it appears in.
-        result = store_events(db=db, sla=sla, items=parsed.items, received_at=parsed.moment)
-        total.accepted += result.accepted
-        total.duplicates += result.duplicates
-        total.rejections.extend(
-            LineRejection(source, parsed.batch[r.index].line, r.event_id, r.error)
-            for r in result.rejected
-        )
-        on_batch(result)
-    total.recomputed = recompute_stale(db=db, sla=sla, now=clock(), progress=on_recomputed)
+        total.recomputed = recompute_stale(db=db, sla=sla, now=clock(), progress=on_recomputed)
     return total
+
+
+def _store(
+    target: ImportTarget,
+    source: str,
+    numbers: list[int],
+    items: list[Event | EventError],
+    moment: Instant,
+    total: ImportResult,
+) -> IngestResult:
+    """Store a batch and count it in `total`: the valid events of each claim, whether they
+    were stored now or before (duplicates), since both wait for a missing submitted."""
+    result = target.store(items, moment)
+    total.accepted += result.accepted
+    total.duplicates += result.duplicates
+    rejected = {r.index for r in result.rejected}
+    total.rejections.extend(
+        LineRejection(source, numbers[r.index], r.event_id, r.error) for r in result.rejected
+    )
+    valid = [e for i, e in enumerate(items) if i not in rejected and isinstance(e, Event)]
+    total.claims.update(e.claim_id for e in valid)
+    total.submitted.update(e.claim_id for e in valid if e.type == "submitted")
+    return result

@@ -79,6 +79,18 @@ def ingest(
     )
 
 
+def ingest_in(
+    session: Session,
+    *,
+    items: Sequence[Event | EventError],
+    received_at: Instant,
+    goal_event_types: Collection[str],
+) -> IngestResult:
+    """`ingest` in the caller's transaction, which holds every claim already (`lock_all_claims`):
+    a dry run classifies a whole import in one transaction and rolls it back."""
+    return _ingest(session, items, received_at, goal_event_types, None, lock=False)
+
+
 @dataclass
 class _Pin:
     """What a claim's events agree on so far: the submitted event, channel and branch."""
@@ -94,10 +106,13 @@ def _ingest(
     received_at: Instant,
     goal_event_types: Collection[str],
     writer: Token | None,
+    *,
+    lock: bool = True,
 ) -> IngestResult:
     result = IngestResult()
     events = [item for item in items if isinstance(item, Event)]
-    lock_claims(session, (e.claim_id for e in events))  # before any read of them
+    if lock:
+        lock_claims(session, (e.claim_id for e in events))  # before any read of them
     stored = _stored_events(session, [e.event_id for e in events])
     stored_claims: set[str] = set()
     pins = _pins(session, sorted({e.claim_id for e in events}), stored_claims)

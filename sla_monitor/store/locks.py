@@ -50,3 +50,12 @@ def lock_claims(session: Session, claim_ids: Iterable[str]) -> None:
             session.execute(_POSTGRESQL, {"ids": ids})
     else:
         session.execute(_SQLITE)
+
+
+def lock_all_claims(session: Session) -> None:
+    """Hold every claim until the session's transaction ends: one lock however many claims
+    the transaction then reads and writes (a dry run of a whole import)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ALL_EXCLUSIVE)
+    else:
+        session.execute(_SQLITE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sla_monitor.entrypoints.cli import (  # noqa: F401  (each registers its commands)
     backlog,
+    branches,
     calendar,
     claims,
     db,
@@ -14,6 +15,7 @@ from sla_monitor.entrypoints.cli import (  # noqa: F401  (each registers its com
     serve,
     tokens,
     verify,
+    waiting,
 )
 from sla_monitor.entrypoints.cli.app import app
 

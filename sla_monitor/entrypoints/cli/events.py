@@ -1,4 +1,5 @@
-"""`sla-monitor import` and `sla-monitor demo`: events from files, or a synthetic month."""
+"""`sla-monitor import` and `sla-monitor demo`: events from files (JSONL, CSV or Excel), or
+a synthetic month. `sla-monitor waiting` (cli/waiting.py) lists what an import left waiting."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import typer
 from rich.progress import Progress
 
 from sla_monitor.bootstrap import wall_clock
+from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import (
     Context,
@@ -34,31 +36,65 @@ from sla_monitor.services.import_files import (
     default_parse_workers,
     detect_format,
     import_lines,
-    read_csv,
-    read_jsonl,
 )
-from sla_monitor.store.db import session_scope
-from sla_monitor.store.queries import waiting_events
+from sla_monitor.services.import_target import ImportTarget, dry_run_target
+from sla_monitor.services.spreadsheets import ReadOptions, check_encoding, read_source
+from sla_monitor.services.table_rows import FileProblem
+
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t"}
+SHOWN_WAITING = 10  # claims named in the summary; `sla-monitor waiting` lists them all
 
 
 class InputFormat(StrEnum):
     auto = "auto"
     jsonl = "jsonl"
     csv = "csv"
+    xlsx = "xlsx"
 
 
-@app.command("import")
+@app.command("import", epilog="Example: sla-monitor import cabang-jkt.csv --assume-local --dry-run")
 def import_command(
     ctx: typer.Context,
     files: Annotated[
-        list[str], typer.Argument(help="JSONL or CSV event files; - reads standard input.")
+        list[str],
+        typer.Argument(help="JSONL, CSV or Excel (.xlsx) event files; - reads standard input."),
     ],
     rejects: Annotated[
         Path | None, typer.Option(help="Write one JSON line per rejected input to this file.")
     ] = None,
     input_format: Annotated[
-        InputFormat, typer.Option("--format", help="Input format.")
+        InputFormat, typer.Option("--format", help="Input format; auto: by the file's name.")
     ] = InputFormat.auto,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV delimiter: , ; or tab. Default: the one found in the header line.",
+            show_default=False,
+        ),
+    ] = None,
+    encoding: Annotated[
+        str, typer.Option(help="Encoding of CSV files, e.g. cp1252 for a Windows file.")
+    ] = "utf-8",
+    sheet: Annotated[
+        str | None,
+        typer.Option(help="Sheet of an Excel workbook. Default: its first.", show_default=False),
+    ] = None,
+    assume_local: Annotated[
+        bool,
+        typer.Option(
+            "--assume-local",
+            help="Read a time without a UTC offset (2026-11-10 10:00, 10/11/2026 10:00, an "
+            "Excel date cell) as the local time of the claim's branch.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check everything, against the stored events too, and print the same "
+            "summary, but store nothing.",
+        ),
+    ] = False,
     batch_size: Annotated[
         int, typer.Option(min=1, max=50_000, help="Events per transaction.")
     ] = 5000,
@@ -71,71 +107,116 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import events; exit 0 if none was rejected, 1 if some were (the valid ones are stored)."""
+    """Import events; exit 0 if none was rejected, 1 if some were or a file could not be read
+    (the valid events are stored)."""
     context: Context = ctx.obj
+    reader = _reader(delimiter, encoding, sheet)
     workers = default_parse_workers() if parse_workers is None else parse_workers
     with friendly_errors():
         sla = SlaTimer(context.config())
-        db = context.database(migrate=True)
+        config = sla.config
+        reading = FileReading.of(config.channels, config.branches, assume_local=assume_local)
+        db = context.database(migrate=not dry_run)
         missing = [f for f in files if f != "-" and not Path(f).is_file()]
         if missing:
             fail(f"no such file: {', '.join(missing)}")
-        total = ImportResult()
         with ExitStack() as stack, progress_bar() as progress:
+            target = (
+                stack.enter_context(dry_run_target(db, sla)) if dry_run else ImportTarget(db, sla)
+            )
             sink = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects else None
-            for name in files:
-                stream = _open(stack, name)
-                lines = _source_lines(stream, name, input_format, progress)
-                result = import_lines(
-                    lines,
-                    source=name,
-                    db=db,
-                    sla=sla,
-                    clock=wall_clock,
-                    batch_size=batch_size,
-                    parse_workers=workers,
-                )
-                total.accepted += result.accepted
-                total.duplicates += result.duplicates
-                total.rejections.extend(result.rejections)
-                if sink:
-                    _write_rejections(sink, result.rejections)
-        _print_rejections(total.rejections, rejects)
-        with session_scope(db) as session:
-            waiting = waiting_events(session=session)
-    out.print(
-        f"accepted {total.accepted}, duplicates {total.duplicates}, "
-        f"rejected {len(total.rejections)}"
-    )
-    if waiting:
-        out.print(f"{waiting} stored events are waiting for their claim's submitted event")
-    raise typer.Exit(1 if total.rejections else 0)
+            run = partial(
+                import_lines,
+                db=db,
+                sla=sla,
+                clock=wall_clock,
+                batch_size=batch_size,
+                parse_workers=workers,
+                reading=reading,
+                target=target,
+            )
+            total, problems = _import_files(stack, files, (input_format, reader), progress, run)
+            waiting = _waiting(target, total)
+            _print_rejections(total.rejections, problems, sink, rejects)
+    _print_summary(total, waiting, dry_run)
+    raise typer.Exit(1 if total.rejections or problems else 0)
 
 
-def _open(stack: ExitStack, name: str) -> IO[bytes]:
-    return sys.stdin.buffer if name == "-" else stack.enter_context(Path(name).open("rb"))
+def _reader(delimiter: str | None, encoding: str, sheet: str | None) -> ReadOptions:
+    if delimiter is not None and delimiter not in DELIMITERS:
+        fail(f"--delimiter {delimiter!r}: use , ; or tab")
+    try:
+        codec = check_encoding(encoding)
+    except ValueError as exc:
+        fail(f"--encoding: {exc}")
+    return ReadOptions(DELIMITERS.get(delimiter or ""), codec, sheet)
+
+
+Problem = tuple[str, FileProblem]  # a file not imported, and why
+
+
+def _import_files(
+    stack: ExitStack,
+    files: list[str],
+    reader: tuple[InputFormat, ReadOptions],
+    progress: Progress,
+    run: partial[ImportResult],
+) -> tuple[ImportResult, list[Problem]]:
+    """Each file in turn; one that cannot be read is a problem, and the next is read all the
+    same."""
+    total = ImportResult()
+    problems: list[Problem] = []
+    for name in files:
+        try:
+            result = run(_source_lines(stack, name, *reader, progress), source=name)
+        except FileProblem as problem:
+            problems.append((name, problem))
+            continue
+        if result.lines == 0:
+            problems.append((name, FileProblem(None, "holds no events: nothing to import")))
+        total.add(result)
+    return total, problems
 
 
 def _source_lines(
-    stream: IO[bytes], name: str, chosen: InputFormat, progress: Progress
+    stack: ExitStack, name: str, chosen: InputFormat, options: ReadOptions, progress: Progress
 ) -> Iterator[SourceLine]:
-    """The file's lines as the importer reads them, advancing its progress bar."""
-    size = None if name == "-" else Path(name).stat().st_size
-    task = progress.add_task(name if name != "-" else "stdin", total=size)
-    head = stream.peek(64) if hasattr(stream, "peek") else b""
+    """The file's lines (or rows) as the importer reads them, advancing its progress bar."""
+    # Closed with the stack, when the import of every file is over.
+    opened = sys.stdin.buffer if name == "-" else stack.enter_context(open(name, "rb"))  # noqa: SIM115
+    head = opened.peek(64) if hasattr(opened, "peek") else b""
     kind = detect_format(name, head) if chosen is InputFormat.auto else chosen.value
-    reader = read_jsonl if kind == "jsonl" else read_csv
-    return reader(stream, partial(progress.advance, task))
+    size = None if name == "-" or kind == "xlsx" else Path(name).stat().st_size
+    task = progress.add_task(name if name != "-" else "stdin", total=size)
+    return read_source(opened, kind, options, partial(progress.advance, task))
 
 
-def _write_rejections(sink: IO[str], rejections: list[LineRejection]) -> None:
-    for r in rejections:
-        record = {"file": r.source, "line": r.line, "event_id": r.event_id, "reason": r.reason}
-        sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+def _waiting(target: ImportTarget, total: ImportResult) -> dict[str, int]:
+    """This input's valid events of each claim whose submitted event is not stored."""
+    candidates = [claim for claim in total.claims if claim not in total.submitted]
+    missing = target.unsubmitted(candidates) if candidates else set()
+    return {claim: total.claims[claim] for claim in sorted(missing)}
 
 
-def _print_rejections(rejections: list[LineRejection], rejects: Path | None) -> None:
-    """Every rejection on standard error; the first ten when they are also in a file."""
+def _print_rejections(
+    rejections: list[LineRejection],
+    problems: list[Problem],
+    sink: IO[str] | None,
+    rejects: Path | None,
+) -> None:
+    """Files not read, then every rejection on standard error (the first ten when they are
+    also written to --rejects, which gets them all)."""
+    for name, problem in problems:
+        where = name if problem.line is None else f"{name}:{problem.line}"
+        err.print(f"error: {where}: {problem.message}", highlight=False, markup=False)
+    if sink is not None:
+        records: list[tuple[str, int | None, str | None, str]] = [
+            (name, problem.line, None, problem.message) for name, problem in problems
+        ]
+        records += [(r.source, r.line, r.event_id, r.reason) for r in rejections]
+        for file, line, event_id, reason in records:
+            record = {"file": file, "line": line, "event_id": event_id, "reason": reason}
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     shown = rejections if rejects is None else rejections[:10]
     for r in shown:
         ident = f" event {r.event_id!r}" if r.event_id else ""
@@ -144,7 +225,29 @@ def _print_rejections(rejections: list[LineRejection], rejects: Path | None) -> 
         err.print(f"... and {len(rejections) - len(shown)} more rejections in {rejects}")
 
 
-@app.command("demo")
+def _print_summary(total: ImportResult, waiting: dict[str, int], dry_run: bool) -> None:
+    out.print(
+        f"accepted {total.accepted}, duplicates {total.duplicates}, "
+        f"rejected {len(total.rejections)}"
+    )
+    if waiting:
+        events = sum(waiting.values())
+        named = ", ".join(map(repr, list(waiting)[:SHOWN_WAITING]))
+        if len(waiting) > SHOWN_WAITING:
+            named += f" and {len(waiting) - SHOWN_WAITING} more"
+        out.print(
+            f"{events} {'event' if events == 1 else 'events'} of this import "
+            f"{'waits' if events == 1 else 'wait'} for their claim's submitted event: "
+            f"{'claim' if len(waiting) == 1 else 'claims'} {named} "
+            "(`sla-monitor waiting` lists every waiting claim)",
+            highlight=False,
+            markup=False,
+        )
+    if dry_run:
+        out.print("dry run: nothing was stored; an import now would give these counts")
+
+
+@app.command("demo", epilog="Example: sla-monitor demo --month 2026-03 --per-day 50")
 def demo_command(
     ctx: typer.Context,
     month: Annotated[
