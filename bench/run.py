@@ -161,7 +161,7 @@ SECTIONS = (
     ("`sla-monitor import` of", "import:"),
     ("HTTP ingest",),
     ("evaluation",),
-    ("`daily_report`", "`period_report`", "`backlog`", "report / metrics"),
+    ("Day counts", "`daily_report`", "`period_report`", "`backlog`", "report / metrics"),
     ("`/metrics`",),
 )
 
@@ -1011,7 +1011,7 @@ class Suite:
         before_last = report_month(first - timedelta(days=1))
         late_as_of = report_window(self.sla, before_last[1])[1] + 10 * DAY_US
         daily = reports.get((size, "the last day"))
-        cases = [
+        cases: list[tuple[Period, int, int | None, str]] = [
             (Period(first, last, by=by), as_of, TABLE_BREACHES, f"month by {by}")
             for by in ("branch", "region", "channel")
         ]
