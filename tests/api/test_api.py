@@ -48,18 +48,6 @@ def make_client(
     return TestClient(app), monitor
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-def client(db: Engine, sla: SlaTimer, clock: Clock) -> Iterator[TestClient]:
-    test_client, _ = make_client(db, sla, clock)
-    with test_client:
-        yield test_client
-
-
 def event(event_id: str, kind: str = "submitted", **fields: Any) -> dict[str, Any]:
     base = {
         "event_id": event_id,

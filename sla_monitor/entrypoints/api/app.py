@@ -14,10 +14,13 @@ from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.entrypoints.api import middleware
 from sla_monitor.entrypoints.api.deps import Api
-from sla_monitor.entrypoints.api.routes import claims, events, health, reports
+from sla_monitor.entrypoints.api.routes import claims, docs, events, health, reports
 from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.observability.logs import install_request_ids
 from sla_monitor.observability.metrics import Exposition
+
+# Every route of the API, in the order they are matched; the pages of /docs and /redoc aside.
+ROUTERS = (events.router, claims.router, reports.router, health.router)
 
 
 def create_app(
@@ -63,6 +66,8 @@ def create_app(
         version=__version__,
         description="JHT claim events in; SLA status, metrics and health out.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN; routes/docs.py serves its own
+        redoc_url=None,
     )
     app.state.api = Api(
         db=db,
@@ -76,6 +81,6 @@ def create_app(
         max_body_bytes=max_body_bytes,
     )
     middleware.install(app, exposition.http)
-    for router in (events.router, claims.router, reports.router, health.router):
+    for router in (*ROUTERS, docs.router):
         app.include_router(router)
     return app

@@ -12,14 +12,18 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from sla_monitor.entrypoints.api.params import as_of_query
 from sla_monitor.entrypoints.api.schema import Problem
 
 
-class _Document(BaseModel):
+class Document(BaseModel):
+    """A document as its renderer makes it, field for field; any other field is refused, so
+    that a test validating a real answer notices when the two drift apart."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class AppliedFilters(_Document):
+class AppliedFilters(Document):
     """Every filter applied, after a scoped token's narrowing; empty: not filtered."""
 
     channel: list[str] = Field(examples=[["online"]])
@@ -27,12 +31,12 @@ class AppliedFilters(_Document):
     region: list[str] = Field(examples=[[]])
 
 
-class Window(_Document):
+class Window(Document):
     start: str = Field(description="RFC 3339: the first local midnight of the period.")
     end: str = Field(description="RFC 3339: the local midnight after the last date (excluded).")
 
 
-class Counts(_Document):
+class Counts(Document):
     closed: int = Field(description="Goals stopped in the window.")
     met: int = Field(description="Of those, stopped by their deadline.")
     breached: int = Field(description="Of those, stopped after their deadline.")
@@ -73,7 +77,7 @@ class TotalRow(Counts):
     goal: str
 
 
-class BreachRow(_Document):
+class BreachRow(Document):
     claim_id: str
     channel: str
     branch_code: str
@@ -87,7 +91,7 @@ class BreachRow(_Document):
     )
 
 
-class Decree(_Document):
+class Decree(Document):
     calendar: str
     year: int
     known: bool
@@ -95,13 +99,13 @@ class Decree(_Document):
     cuti_bersama: int
 
 
-class CalendarData(_Document):
+class CalendarData(Document):
     holidays_version: str
     decrees: list[Decree]
     unknown: list[str] = Field(description="A sentence per year whose decree is not known.")
 
 
-class DelayRow(_Document):
+class DelayRow(Document):
     """The delay before and around the clock of the claims paid or rejected in the window
     (docs/rules.md#the-delay-before-and-around-the-clock), of one group or of all."""
 
@@ -124,7 +128,7 @@ class DelayRow(_Document):
     )
 
 
-class ReportDocument(_Document):
+class ReportDocument(Document):
     """The report of a period, as `sla-monitor report --format json` prints it."""
 
     date: str | None = Field(description="The day of a one-day report; else null.")
@@ -145,7 +149,7 @@ class ReportDocument(_Document):
     delay_totals: DelayRow
 
 
-class BacklogRow(_Document):
+class BacklogRow(Document):
     claim_id: str
     channel: str
     branch_code: str
@@ -161,7 +165,7 @@ class BacklogRow(_Document):
     )
 
 
-class BacklogDocument(_Document):
+class BacklogDocument(Document):
     """The open backlog, as `sla-monitor backlog --format json` prints it."""
 
     status: Literal["breached", "at_risk", "paused", "open"]
@@ -222,10 +226,4 @@ Regions = Annotated[
         examples=[["DKI Jakarta"]],
     ),
 ]
-AsOf = Annotated[
-    str | None,
-    Query(
-        description="RFC 3339 instant (`+` written `%2B`) open goals are counted at.",
-        examples=["2026-04-01T00:00:00+07:00"],
-    ),
-]
+AsOf = Annotated[str | None, as_of_query("open goals are counted at.")]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
 
 from sla_monitor.auth import Token
 from sla_monitor.domain.events import is_plain_text
-from sla_monitor.domain.timeutil import TimestampError, parse_as_of
+from sla_monitor.entrypoints.api.claim_schema import ClaimDocument
 from sla_monitor.entrypoints.api.deps import ApiDep, ReaderDep
+from sla_monitor.entrypoints.api.params import as_of_or, as_of_query
 from sla_monitor.entrypoints.api.routes.events import DATABASE_DOWN
 from sla_monitor.entrypoints.api.schema import Problem
 from sla_monitor.render.documents import claim_json
@@ -22,21 +24,25 @@ router = APIRouter()
 @router.get(
     "/v1/claims/{claim_id}",
     summary="One claim's goals, deadlines and events",
+    response_model=ClaimDocument,
     responses={
         401: {"model": Problem, "description": "Reads are protected; no valid token."},
         403: {"model": Problem, "description": "The token has no read scope."},
-        404: {"model": Problem},
-        422: {"model": Problem},
-        503: {"model": Problem},
+        404: {
+            "model": Problem,
+            "description": "No such claim, not submitted yet, or outside a scoped reader's.",
+        },
+        422: {"model": Problem, "description": "`as_of` is not an RFC 3339 instant."},
+        503: {"model": Problem, "description": "The database is unavailable; retry later."},
     },
 )
 def get_claim(
-    api: ApiDep, reader: ReaderDep, claim_id: str, as_of: str | None = None
-) -> dict[str, Any]:
-    try:
-        moment = api.clock() if as_of is None else parse_as_of(as_of)
-    except TimestampError as exc:
-        raise HTTPException(422, f"as_of: {exc}") from None
+    api: ApiDep,
+    reader: ReaderDep,
+    claim_id: str,
+    as_of: Annotated[str | None, as_of_query("at which to show the claim; default: now.")] = None,
+) -> JSONResponse:
+    moment = as_of_or(as_of, api.clock())
     if not is_plain_text(claim_id, max_len=64):
         # No such claim can exist; and a NUL would be refused by PostgreSQL itself.
         raise HTTPException(
@@ -47,7 +53,8 @@ def get_claim(
             detail = claim_detail(session=session, sla=api.sla, claim_id=claim_id, as_of=moment)
     except DATABASE_DOWN:
         raise HTTPException(503, "the database is unavailable; retry later") from None
-    return claim_json(_visible(detail, reader, claim_id), api.sla.config)
+    # Sent as claim_json makes it: the model describes the document, it does not remake it.
+    return JSONResponse(claim_json(_visible(detail, reader, claim_id), api.sla.config))
 
 
 def _visible(

@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sla_monitor.domain.events import load_json
 from sla_monitor.entrypoints.api.deps import ApiDep, BodyDep, WriterDep
+from sla_monitor.entrypoints.api.rejections import log_rejections
 from sla_monitor.entrypoints.api.schema import (
     BATCH_LIMIT,
     REQUEST_BODY,
@@ -64,6 +65,9 @@ def post_events(api: ApiDep, writer: WriterDep, body: BodyDep) -> IngestResponse
         result.duplicates,
         len(result.rejected),
     )
+    config = api.sla.config
+    known = {*config.channels, *config.branches, *([writer.name] if writer else [])}
+    log_rejections(raws, result.rejected, known)
     return IngestResponse(
         accepted=result.accepted,
         duplicates=result.duplicates,

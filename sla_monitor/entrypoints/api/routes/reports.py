@@ -19,8 +19,9 @@ from sla_monitor.auth import Token
 from sla_monitor.domain.backlog import BACKLOG_STATUSES
 from sla_monitor.domain.periods import PeriodError, period_dates
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.timeutil import Instant, TimestampError, local_date, parse_as_of
+from sla_monitor.domain.timeutil import Instant, local_date
 from sla_monitor.entrypoints.api.deps import Api, ApiDep, ReaderDep
+from sla_monitor.entrypoints.api.params import as_of_or
 from sla_monitor.entrypoints.api.report_schema import (
     READ_ERRORS,
     AsOf,
@@ -109,7 +110,7 @@ def get_report(
         raise HTTPException(422, f"by {by!r} is not one of {', '.join(GROUPS)}")
     filters = _filters(config, reader, channel, branch, region)
     default = default_report_as_of(api.sla, last_date, now)
-    moment = _as_of(as_of, default)
+    moment = as_of_or(as_of, default)
     period = Period(first_date, last_date, by, filters)
     try:
         with session_scope(api.db) as session:
@@ -161,7 +162,7 @@ def get_backlog(
     if output not in FORMATS:
         raise HTTPException(422, f"format {output!r} is not one of {', '.join(FORMATS)}")
     filters = _filters(api.sla.config, reader, channel, branch, region)
-    moment = _as_of(as_of, api.clock())
+    moment = as_of_or(as_of, api.clock())
     head = rendered.backlog_head(status, filters.as_json())
     stack = ExitStack()
     try:
@@ -262,13 +263,6 @@ def _filters(
             403, f"token {reader.name!r}: none of its branches is in region {regions_asked}"
         )
     return narrowed
-
-
-def _as_of(text: str | None, default: Instant) -> Instant:
-    try:
-        return default if text is None else parse_as_of(text)
-    except TimestampError as exc:
-        raise HTTPException(422, f"as_of: {exc}") from None
 
 
 def _unscoped(reader: Token | None) -> bool:
