@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from itertools import pairwise
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sla_monitor.domain.calendar import Calendars, WorkingTime
@@ -132,9 +133,9 @@ def delay_increments(old: ClaimDelay | None, new: ClaimDelay) -> list[tuple[str,
     return out
 
 
-@dataclass(frozen=True)
-class ClosedDelay:
-    """The figures of a claim paid or rejected in a report's window, with its group."""
+class ClosedDelay(NamedTuple):
+    """The figures of a claim paid or rejected in a report's window, with its group. A
+    plain tuple: a national month's report reads hundreds of thousands of them."""
 
     channel: str
     branch_code: str
@@ -181,17 +182,17 @@ class DelayRow:
 
 
 def _row(group: str, claims: Sequence[ClosedDelay]) -> DelayRow:
-    def quantiles(values: Iterable[int | None]) -> tuple[int | None, int | None]:
-        ordered = sorted(v for v in values if v is not None)
-        return nearest_rank(ordered, MEDIAN), nearest_rank(ordered, P90)
+    def quantiles(values: list[int]) -> tuple[int | None, int | None]:
+        values.sort()
+        return nearest_rank(values, MEDIAN), nearest_rank(values, P90)
 
     timed = [c for c in claims if c.clock is not None]
     return DelayRow(
         group,
         len(claims),
-        quantiles(c.wait for c in claims),
-        quantiles(c.end_to_end for c in claims),
-        quantiles(c.end_to_end_calendar for c in claims),
+        quantiles([c.wait for c in claims if c.wait is not None]),
+        quantiles([c.end_to_end for c in claims if c.end_to_end is not None]),
+        quantiles([c.end_to_end_calendar for c in claims if c.end_to_end_calendar is not None]),
         sum(c.send_backs >= 2 for c in claims),
         sum(c.paused for c in timed),
         sum(c.clock or 0 for c in timed),
@@ -204,7 +205,11 @@ def delay_rows(
     """Per group (`key` of a claim's channel and branch), in the order of `groups` and then of
     any other, the figures of the claims closed in a report's window; and those of all."""
     everything = list(claims)
-    by_group: dict[str, list[ClosedDelay]] = {g: [] for g in groups}
+    # Grouped by channel and branch first: `key` is asked once a pair, not once a claim.
+    by_pair: dict[tuple[str, str], list[ClosedDelay]] = {}
     for claim in everything:
-        by_group.setdefault(key(claim.channel, claim.branch_code), []).append(claim)
+        by_pair.setdefault((claim.channel, claim.branch_code), []).append(claim)
+    by_group: dict[str, list[ClosedDelay]] = {g: [] for g in groups}
+    for (channel, branch), found in by_pair.items():
+        by_group.setdefault(key(channel, branch), []).extend(found)
     return [_row(g, found) for g, found in by_group.items()], _row("", everything)

@@ -125,6 +125,19 @@ def rewrite(
     return increments
 
 
+# A closed claim's figures as a report reads them, in the order of domain.delay.ClosedDelay.
+CLOSED_COLUMNS = (
+    "channel",
+    "branch_code",
+    "wait_us",
+    "send_backs",
+    "paused_us",
+    "clock_us",
+    "end_to_end_us",
+    "end_to_end_calendar_us",
+)
+
+
 def closed_delays(
     session: Session,
     window: tuple[Instant, Instant],
@@ -134,19 +147,13 @@ def closed_delays(
     branches: Sequence[str] | None = None,
 ) -> list[ClosedDelay]:
     """The claims paid or rejected in the window [start, end) and by `as_of`: one range of
-    ix_claim_delays_closed. Read row by row, so that both databases give the same percentiles
-    (computed in Python: domain.delay has no SQL form, and SQLite has no percentile_cont)."""
+    ix_claim_delays_closed, which holds every column read. Read row by row, so that both
+    databases give the same percentiles (computed in Python: domain.delay has no SQL form,
+    and SQLite has no percentile_cont)."""
     d = DELAYS.c
-    query = select(
-        d.channel,
-        d.branch_code,
-        d.wait_us,
-        d.send_backs,
-        d.paused_us,
-        d.clock_us,
-        d.end_to_end_us,
-        d.end_to_end_calendar_us,
-    ).where(d.closed_at >= window[0], d.closed_at < min(window[1], as_of + 1))
+    query = select(*(d[name] for name in CLOSED_COLUMNS)).where(
+        d.closed_at >= window[0], d.closed_at < min(window[1], as_of + 1)
+    )
     for column, wanted in ((d.channel, channels), (d.branch_code, branches)):
         query = query if wanted is None else query.where(column.in_(wanted))
-    return [ClosedDelay(*row) for row in session.connection().execute(query)]
+    return list(map(ClosedDelay._make, session.connection().execute(query)))

@@ -292,7 +292,22 @@ class ClaimDelayRow(SQLModel, table=True):
 
     __tablename__ = "claim_delays"
     # A report's window is a range of closed_at; the group columns beside it.
-    __table_args__ = (Index("ix_claim_delays_closed", "closed_at", "channel", "branch_code"),)
+    # By closing instant, with every figure a report reads: a month's closed claims are read
+    # from one range of the index, no table row.
+    __table_args__ = (
+        Index(
+            "ix_claim_delays_closed",
+            "closed_at",
+            "channel",
+            "branch_code",
+            "wait_us",
+            "send_backs",
+            "paused_us",
+            "clock_us",
+            "end_to_end_us",
+            "end_to_end_calendar_us",
+        ),
+    )
 
     claim_id: str = Field(primary_key=True, max_length=64)
     channel: str = Field(max_length=64)

@@ -1,6 +1,7 @@
 """goal day counts: the goals closed, met, closed late and newly breached per local day, kept
 as goals change, so a month's report adds up its days; versions indexed by when they last
-changed, and the goals closed late by when they stopped
+changed, and the goals closed late by when they stopped; the index of closed claims' delays
+holds every figure a report reads
 
 Revision ID: 0013
 Revises: 0012
@@ -24,6 +25,15 @@ depends_on: str | Sequence[str] | None = None
 
 CLOSED_LATE = sa.text("phase = 'stopped' AND ended_at > due_at")
 WINDOW = ["valid_from", "valid_to", "channel", "branch_code", "goal_id"]
+DELAY_KEY = ["closed_at", "channel", "branch_code"]
+DELAY_FIGURES = [
+    "wait_us",
+    "send_backs",
+    "paused_us",
+    "clock_us",
+    "end_to_end_us",
+    "end_to_end_calendar_us",
+]
 
 
 def upgrade() -> None:
@@ -60,8 +70,13 @@ def upgrade() -> None:
         ],
     )
 
+    op.drop_index("ix_claim_delays_closed", table_name="claim_delays")
+    op.create_index("ix_claim_delays_closed", "claim_delays", [*DELAY_KEY, *DELAY_FIGURES])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_claim_delays_closed", table_name="claim_delays")
+    op.create_index("ix_claim_delays_closed", "claim_delays", DELAY_KEY)
     op.drop_index("ix_goal_versions_changed", table_name="goal_versions")
     op.drop_index("ix_goal_versions_closed_late", table_name="goal_versions")
     with op.batch_alter_table("evaluator") as batch:
