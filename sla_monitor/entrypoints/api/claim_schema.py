@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
+from sla_monitor.domain.goals import Status
 from sla_monitor.entrypoints.api.report_schema import CalendarData, Document
 
 Stamp = str  # RFC 3339 in the branch's offset
@@ -61,7 +60,7 @@ class Explanation(Document):
 
 class ClaimGoal(Document):
     goal: str = Field(examples=["payment"])
-    status: Literal["not_started", "on_track", "at_risk", "paused", "breached", "met", "cancelled"]
+    status: Status
     started_at: Stamp | None
     stopped_at: Stamp | None
     cancelled_at: Stamp | None
