@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -181,18 +181,29 @@ class DelayRow:
         return None if self.clock == 0 else self.paused / self.clock
 
 
-def _row(group: str, claims: Sequence[ClosedDelay]) -> DelayRow:
+Ordered = tuple[list[int], list[int], list[int]]  # wait, end-to-end, and calendar, sorted
+
+
+def _ordered(claims: Sequence[ClosedDelay]) -> Ordered:
+    return (
+        sorted([c.wait for c in claims if c.wait is not None]),
+        sorted([c.end_to_end for c in claims if c.end_to_end is not None]),
+        sorted([c.end_to_end_calendar for c in claims if c.end_to_end_calendar is not None]),
+    )
+
+
+def _row(group: str, claims: Sequence[ClosedDelay], ordered: Ordered) -> DelayRow:
     def quantiles(values: list[int]) -> tuple[int | None, int | None]:
-        values.sort()
         return nearest_rank(values, MEDIAN), nearest_rank(values, P90)
 
     timed = [c for c in claims if c.clock is not None]
+    wait, end_to_end, calendar = ordered
     return DelayRow(
         group,
         len(claims),
-        quantiles([c.wait for c in claims if c.wait is not None]),
-        quantiles([c.end_to_end for c in claims if c.end_to_end is not None]),
-        quantiles([c.end_to_end_calendar for c in claims if c.end_to_end_calendar is not None]),
+        quantiles(wait),
+        quantiles(end_to_end),
+        quantiles(calendar),
         sum(c.send_backs >= 2 for c in claims),
         sum(c.paused for c in timed),
         sum(c.clock or 0 for c in timed),
@@ -212,4 +223,10 @@ def delay_rows(
     by_group: dict[str, list[ClosedDelay]] = {g: [] for g in groups}
     for (channel, branch), found in by_pair.items():
         by_group.setdefault(key(channel, branch), []).extend(found)
-    return [_row(g, found) for g, found in by_group.items()], _row("", everything)
+    ordered = {g: _ordered(found) for g, found in by_group.items()}
+    rows = [_row(g, found, ordered[g]) for g, found in by_group.items()]
+    # Every claim is in one group: all the values are the groups' sorted runs, merged.
+    waits, ends, calendars = (
+        sorted(chain.from_iterable(o[i] for o in ordered.values())) for i in range(3)
+    )
+    return rows, _row("", everything, (waits, ends, calendars))
