@@ -76,7 +76,7 @@ def read_csv(
     first = stream.readline().decode(encoding).lstrip("\ufeff")
     stream.seek(0)
     if not first.strip():
-        raise FileProblem(1, "is empty, or its first line is: the header must be on line 1")
+        raise FileProblem(1, "empty, or its first line is blank: the header must be on line 1")
     reader = csv.reader(_lines(stream, encoding, progress), delimiter=delimiter or _sniff(first))
     header = read_header(next(reader), reader.line_num)
     return _csv_rows(reader, header)
@@ -120,9 +120,9 @@ def _check_text(stream: IO[bytes], encoding: str) -> None:
 
 def _not_text(encoding: str, byte: int) -> str:
     if codecs.lookup(encoding).name == "utf-8":
-        return f"is not UTF-8 text (byte 0x{byte:02X} on this line); nothing of it was imported: {_SAVE_AS_UTF8}"
+        return f"not UTF-8 text (byte 0x{byte:02X} on this line); nothing of it was imported: {_SAVE_AS_UTF8}"
     return (
-        f"is not {encoding} text (byte 0x{byte:02X} on this line); nothing of it was imported: "
+        f"not {encoding} text (byte 0x{byte:02X} on this line); nothing of it was imported: "
         "check --encoding"
     )
 
@@ -163,13 +163,12 @@ def read_xlsx(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Source
     try:
         workbook = load_workbook(_seekable(stream), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises whatever its zip and XML readers raise
-        raise FileProblem(
-            None, f"is not an Excel workbook (.xlsx) that can be read: {exc}"
-        ) from None
+        raise FileProblem(None, f"not an Excel workbook (.xlsx) that can be read: {exc}") from None
     if sheet is not None and sheet not in workbook.sheetnames:
         workbook.close()
         raise FileProblem(
-            None, f"has no sheet {sheet!r}; its sheets: {', '.join(map(repr, workbook.sheetnames))}"
+            None,
+            f"no sheet {sheet!r} in this workbook; its sheets: {', '.join(map(repr, workbook.sheetnames))}",
         )
     rows = enumerate(workbook[sheet] if sheet else workbook.worksheets[0], start=1)
     for number, cells in rows:
@@ -178,7 +177,7 @@ def read_xlsx(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Source
             header = read_header(values, number)
             return _xlsx_rows(rows, header, workbook)
     workbook.close()
-    raise FileProblem(None, "has no rows in its sheet: the header must be its first row")
+    raise FileProblem(None, "no rows in the sheet: the header must be its first row")
 
 
 def _xlsx_rows(

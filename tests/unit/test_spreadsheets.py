@@ -109,7 +109,7 @@ def test_a_file_not_in_utf8_is_one_problem_that_says_how_to_save_it() -> None:
 
 
 def test_an_empty_file_is_a_problem() -> None:
-    assert "is empty" in problem(b"").message
+    assert "empty, or its first line is blank" in problem(b"").message
     assert csv_lines(b"event_id,claim_id,type,occurred_at\r\n") == []  # no events: the caller
 
 
@@ -203,8 +203,10 @@ def test_a_workbook_problem_is_told_once(tmp_path: Path) -> None:
     write_workbook(path)
     with path.open("rb") as stream, pytest.raises(FileProblem) as caught:
         read_xlsx(stream, sheet="Sheet9")
-    assert caught.value.message == "has no sheet 'Sheet9'; its sheets: 'Notes', 'Events'"
-    with path.open("rb") as stream, pytest.raises(FileProblem, match="no rows in its sheet"):
+    assert (
+        caught.value.message == "no sheet 'Sheet9' in this workbook; its sheets: 'Notes', 'Events'"
+    )
+    with path.open("rb") as stream, pytest.raises(FileProblem, match="no rows in the sheet"):
         read_xlsx(stream)  # the first sheet, empty
     with pytest.raises(FileProblem, match=r"not an Excel workbook \(.xlsx\)"):
         read_xlsx(io.BytesIO(b"PK\x03\x04 not really a zip"))
