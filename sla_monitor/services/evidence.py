@@ -25,7 +25,8 @@ from sla_monitor.domain.timeutil import Instant, seconds
 from sla_monitor.services.claim_view import ClaimDetail, claim_detail
 from sla_monitor.services.reports import Period, period_report, report_window
 from sla_monitor.store.batches import row_to_event
-from sla_monitor.store.queries import claim_events, closed_or_due_goals
+from sla_monitor.store.queries import claim_events
+from sla_monitor.store.report_reads import closed_or_due_goals
 
 STATUSES = ("breached", "all")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
-from typing import Any
+from datetime import date
 
 from sqlmodel import Session
 
@@ -15,16 +14,17 @@ from sla_monitor.domain.delay import delay_rows, delay_time
 from sla_monitor.domain.goals import Phase
 from sla_monitor.domain.messages import Message, message
 from sla_monitor.domain.policy import SlaConfig
-from sla_monitor.domain.report import GoalFact, Grouping, Report, WindowCount, build_report
+from sla_monitor.domain.report import GoalFact, Grouping, Report, build_report
 from sla_monitor.domain.timer import SlaTimer
-from sla_monitor.domain.timeutil import Instant, local_date, local_instant
-from sla_monitor.store import day_counts
+from sla_monitor.domain.timeutil import Instant
+from sla_monitor.services.window_counts import counted_window
+from sla_monitor.services.window_counts import report_window as report_window  # re-exported
 from sla_monitor.store.delays import closed_delays
-from sla_monitor.store.queries import (
+from sla_monitor.store.report_reads import (
+    ReportGoal,
     closed_late_and_due,
     open_status_counts,
     window_breaches,
-    window_counts,
 )
 
 
@@ -132,12 +132,6 @@ class Period:
     filters: Filters = field(default_factory=Filters)
 
 
-def report_window(sla: SlaTimer, first: date, last: date | None = None) -> tuple[Instant, Instant]:
-    zone = sla.config.report_zone
-    end = (last or first) + timedelta(days=1)
-    return local_instant(first, time(0), zone), local_instant(end, time(0), zone)
-
-
 def default_report_as_of(sla: SlaTimer, last: date, now: Instant) -> Instant:
     """The end of the period, or now if that is still ahead."""
     return min(report_window(sla, last)[1], now)
@@ -175,23 +169,51 @@ def period_report(
     config = sla.config
     channels = list(period.filters.channels) or None
     branches = period.filters.branch_codes(config)
-    scope: dict[str, Any] = {
-        "session": session,
-        "as_of": as_of,
-        "channels": channels,
-        "branches": branches,
-    }
-    counts = _window_counts(sla, period, window, scope)
+    narrow = {"channels": channels, "branches": branches}
+    counts = counted_window(
+        session=session, sla=sla, first=period.first, last=period.last, as_of=as_of, **narrow
+    )
     # Every goal as it was at as_of is stored (the goal version valid then): the report
     # reads one by one only the breaches it lists, whatever the period.
+    start, end = window
     listed = window_breaches(
-        window_start=window[0], window_end=window[1], first=breach_limit, **scope
+        session=session,
+        window_start=start,
+        window_end=end,
+        as_of=as_of,
+        first=breach_limit,
+        **narrow,
     )
     total = None
     if breach_limit is not None:
         # Listed: the goals closed late, and those past a deadline in the window, once each.
-        both = closed_late_and_due(window_start=window[0], window_end=window[1], **scope)
+        both = closed_late_and_due(
+            session=session, window_start=start, window_end=end, as_of=as_of, **narrow
+        )
         total = sum(c.closed_late + c.new_breaches for c in counts.values()) - both
+    facts = _listed_facts(sla, listed, as_of)
+    report = build_report(
+        day=period.first,
+        last_day=period.last,
+        timezone=config.report_timezone,
+        window=window,
+        as_of=as_of,
+        facts=facts,
+        rows=summary_rows(sla, period),
+        open_counts=open_status_counts(session=session, as_of=as_of, **narrow),
+        window_counts=counts,
+        grouping=grouping(config, period.by),
+        filters=period.filters.as_json(),
+    )
+    report.breach_total = total
+    closed = closed_delays(session, window, as_of, **narrow)
+    groups = list(dict.fromkeys(group for group, _goal in summary_rows(sla, period)))
+    report.delays, report.delay_total = delay_rows(closed, grouping(config, period.by).key, groups)
+    return report
+
+
+def _listed_facts(sla: SlaTimer, listed: Sequence[ReportGoal], as_of: Instant) -> list[GoalFact]:
+    """The listed goals as the report's facts, counted already (in SQL or the day counts)."""
     # Each listed goal carries its claim's policy; the calendar its lateness is counted in
     # is looked up once per (policy, goal, branch), not once per breach.
     times: dict[tuple[str | None, str, str], WorkingTime | None] = {}
@@ -202,7 +224,7 @@ def period_report(
             times[key] = lateness_time(sla, policy_id, goal_id, branch_code)
         return times[key]
 
-    facts = [
+    return [
         GoalFact(
             goal.claim_id,
             goal.channel,
@@ -211,64 +233,12 @@ def period_report(
             goal.record.status_at(as_of),
             goal.record.due_at,
             goal.record.ended_at if goal.record.phase is Phase.STOPPED else None,
-            config.branches[goal.branch_code].zone,
+            sla.config.branches[goal.branch_code].zone,
             counted=False,
             lateness=lateness(goal.policy_id, goal.record.goal_id, goal.branch_code),
         )
         for goal in listed
     ]
-    report = build_report(
-        day=period.first,
-        last_day=period.last,
-        timezone=config.report_timezone,
-        window=window,
-        as_of=as_of,
-        facts=facts,
-        rows=summary_rows(sla, period),
-        open_counts=open_status_counts(
-            session=session, as_of=as_of, channels=channels, branches=branches
-        ),
-        window_counts=counts,
-        grouping=grouping(config, period.by),
-        filters=period.filters.as_json(),
-    )
-    report.breach_total = total
-    closed = closed_delays(session, window, as_of, channels=channels, branches=branches)
-    groups = list(dict.fromkeys(group for group, _goal in summary_rows(sla, period)))
-    report.delays, report.delay_total = delay_rows(closed, grouping(config, period.by).key, groups)
-    return report
-
-
-def _window_counts(
-    sla: SlaTimer, period: Period, window: tuple[Instant, Instant], scope: dict[str, Any]
-) -> dict[tuple[str, str, str], WindowCount]:
-    """The goals closed and newly breached in the window, at as_of, by (channel, branch,
-    goal): its whole days that have ended by as_of added up from the kept day counts,
-    corrected by the versions changed since as_of, and the rest counted from the goal
-    versions (docs/reports.md#how-fast). Counted from the versions alone when the counts are
-    not kept in the report zone, or more versions changed since as_of than the window holds.
-    """
-    session, as_of = scope["session"], scope["as_of"]
-    zone = sla.config.report_zone
-    last = period.last if as_of >= window[1] else local_date(as_of, zone) - timedelta(days=1)
-    if last < period.first or day_counts.kept_zone(session) != sla.config.report_timezone:
-        return window_counts(window_start=window[0], window_end=window[1], **scope)
-    filters = {"channels": scope["channels"], "branches": scope["branches"]}
-    kept = day_counts.read(session, period.first, last, **filters)
-    # What counting the versions would read: each goal's versions closed or due in the window.
-    size = sum(3 * c.closed + c.new_breaches for c in kept.values())
-    if day_counts.changed_after(session, as_of, at_most=size + 1) > size:
-        return window_counts(window_start=window[0], window_end=window[1], **scope)
-    kept_end = report_window(sla, last)[1]
-    changed = day_counts.corrections(session, (window[0], kept_end), as_of, **filters)
-    parts = [kept, changed]
-    if kept_end < window[1]:  # the day of as_of, and the days after it
-        parts.append(window_counts(window_start=kept_end, window_end=window[1], **scope))
-    counts: dict[tuple[str, str, str], WindowCount] = {}
-    for part in parts:
-        for key, count in part.items():
-            counts[key] = counts.get(key, WindowCount()) + count
-    return counts
 
 
 def lateness_time(

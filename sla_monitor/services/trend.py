@@ -12,7 +12,7 @@ from sla_monitor.domain.report import SummaryRow, WindowCount, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.services.reports import Period, report_window, summary_rows
-from sla_monitor.store.queries import window_counts
+from sla_monitor.store.report_reads import window_counts
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.queries import RECORD_COLUMNS, narrowed_to, stored_record
+from sla_monitor.store.queries import RECORD_COLUMNS, stored_record
+from sla_monitor.store.report_reads import narrowed_to
 from sla_monitor.store.rules import open_status
 from sla_monitor.store.tables import CLAIMS, OPEN_PHASES, VERSIONS
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import Column, DateTime, TypeDecorator
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
+from sqlmodel import Field
 
 from sla_monitor.domain.timeutil import Instant, from_datetime, micros_of
 
@@ -72,3 +73,8 @@ class UtcInstant(TypeDecorator[int]):
         if isinstance(value, str):
             return sqlite_instant(value)
         return from_datetime(value.replace(tzinfo=UTC))
+
+
+def instant_field(*, nullable: bool, index: bool = False) -> Any:
+    """A model's field of an Instant column."""
+    return Field(sa_column=Column(UtcInstant(), nullable=nullable, index=index))

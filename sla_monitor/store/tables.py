@@ -1,19 +1,16 @@
 """The tables: every stored event, one row a claim, a claim's goals and their versions
-through time, the counters, the open-goal counts, the evaluator row, calendar fingerprints.
+through time, the evaluator row, calendar fingerprints; and, from store.count_tables, what
+is counted beside the goals (counters, open goals by status, goals by day, claim delays).
 
 Instants are `int` microseconds in Python and UTC `TIMESTAMP` columns (store.instants).
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Date,
     Index,
     Integer,
     String,
@@ -26,7 +23,8 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.instants import UtcInstant
+from sla_monitor.store.count_tables import COUNT_TABLES
+from sla_monitor.store.instants import UtcInstant, instant_field
 
 # Goals whose clock runs or is paused; literal SQL, so a partial index on it can be chosen.
 OPEN_PHASES = text("phase IN ('running', 'paused')")
@@ -38,10 +36,6 @@ OPEN_COUNT_COLUMNS = ("channel", "goal_id", "branch_code", "phase", "due_at", "a
 WINDOW_COLUMNS = ("valid_from", "valid_to", "channel", "branch_code", "goal_id", "phase")
 # Goals stopped after their deadline: literal SQL, for the partial index of late closures.
 CLOSED_LATE = text("phase = 'stopped' AND ended_at > due_at")
-
-
-def _instant(*, nullable: bool, index: bool = False) -> Any:
-    return Field(sa_column=Column(UtcInstant(), nullable=nullable, index=index))
 
 
 class EventRow(SQLModel, table=True):
@@ -58,14 +52,14 @@ class EventRow(SQLModel, table=True):
     event_id: str = Field(sa_column=Column(String(128), nullable=False))
     claim_id: str = Field(max_length=64)
     type: str = Field(max_length=32)
-    occurred_at: Instant = _instant(nullable=False)
+    occurred_at: Instant = instant_field(nullable=False)
     channel: str | None = Field(default=None, max_length=64)
     branch_code: str | None = Field(default=None, max_length=32)
     employer_id: str | None = Field(default=None, max_length=64)
     batch_id: str | None = Field(default=None, max_length=64)
     amount: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     reason: str | None = Field(default=None, max_length=500)
-    received_at: Instant = _instant(nullable=False)
+    received_at: Instant = instant_field(nullable=False)
 
 
 class ClaimRow(SQLModel, table=True):
@@ -85,9 +79,9 @@ class ClaimRow(SQLModel, table=True):
     channel: str = Field(max_length=64)
     branch_code: str = Field(max_length=32)
     policy_id: str | None = Field(default=None, max_length=64)
-    submitted_at: Instant = _instant(nullable=False)
+    submitted_at: Instant = instant_field(nullable=False)
     submitted_event_id: str = Field(max_length=128)
-    updated_at: Instant = _instant(nullable=False)
+    updated_at: Instant = instant_field(nullable=False)
     # Events arrived that its goal rows do not reflect yet: its first, or one of a type a goal
     # reacts to (a bulk import recomputes once, at its end; an interrupted import is
     # finished by the next evaluation).
@@ -144,14 +138,14 @@ class GoalRow(SQLModel, table=True):
     channel: str = Field(max_length=64)
     branch_code: str = Field(max_length=32)
     phase: str = Field(max_length=16)
-    started_at: Instant | None = _instant(nullable=True)
-    ended_at: Instant | None = _instant(nullable=True)
-    due_at: Instant | None = _instant(nullable=True)
-    at_risk_at: Instant | None = _instant(nullable=True)
+    started_at: Instant | None = instant_field(nullable=True)
+    ended_at: Instant | None = instant_field(nullable=True)
+    due_at: Instant | None = instant_field(nullable=True)
+    at_risk_at: Instant | None = instant_field(nullable=True)
     elapsed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
     target_us: int = Field(sa_column=Column(BigInteger, nullable=False))
     # What the metrics have counted, kept across recomputations so nothing counts twice.
-    breach_recorded_at: Instant | None = _instant(nullable=True)
+    breach_recorded_at: Instant | None = instant_field(nullable=True)
     outcome_recorded: str | None = Field(default=None, max_length=16)
     # The digest of the calendar the goal's deadline was computed in (calendar_fingerprints;
     # NULL for a target of plain hours, or a row written before fingerprints were kept).
@@ -199,14 +193,14 @@ class GoalVersionRow(SQLModel, table=True):
     claim_id: str = Field(primary_key=True, max_length=64)
     goal_id: str = Field(primary_key=True, max_length=64)
     valid_from: Instant = Field(sa_column=Column(UtcInstant(), primary_key=True))
-    valid_to: Instant | None = _instant(nullable=True)
+    valid_to: Instant | None = instant_field(nullable=True)
     channel: str = Field(max_length=64)
     branch_code: str = Field(max_length=32)
     phase: str = Field(max_length=16)
-    started_at: Instant | None = _instant(nullable=True)
-    ended_at: Instant | None = _instant(nullable=True)
-    due_at: Instant | None = _instant(nullable=True)
-    at_risk_at: Instant | None = _instant(nullable=True)
+    started_at: Instant | None = instant_field(nullable=True)
+    ended_at: Instant | None = instant_field(nullable=True)
+    due_at: Instant | None = instant_field(nullable=True)
+    at_risk_at: Instant | None = instant_field(nullable=True)
     elapsed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
     target_us: int = Field(sa_column=Column(BigInteger, nullable=False))
 
@@ -221,33 +215,7 @@ class CalendarFingerprintRow(SQLModel, table=True):
     calendar_id: str = Field(max_length=64)
     holidays_version: str = Field(max_length=32)
     dates: str = Field(sa_column=Column(Text, nullable=False))  # Fingerprint.to_json()
-    first_used_at: Instant = _instant(nullable=False)
-
-
-class CounterRow(SQLModel, table=True):
-    """The value of one Prometheus counter series, shared by every replica."""
-
-    __tablename__ = "metric_counters"
-
-    name: str = Field(primary_key=True, max_length=32)
-    channel: str = Field(primary_key=True, max_length=64)
-    goal: str = Field(primary_key=True, max_length=64)
-    branch: str = Field(primary_key=True, max_length=32)
-    detail: str = Field(primary_key=True, max_length=64)  # outcome, or "from:to"
-    value: int = Field(sa_column=Column(BigInteger, nullable=False))
-
-
-class OpenCountRow(SQLModel, table=True):
-    """Open goals by status at the evaluator's counted_at, kept current by every rewrite of
-    goals and every evaluation (store.open_counts): the snapshot every replica serves."""
-
-    __tablename__ = "open_goal_counts"
-
-    channel: str = Field(primary_key=True, max_length=64)
-    goal: str = Field(primary_key=True, max_length=64)
-    branch: str = Field(primary_key=True, max_length=32)
-    status: str = Field(primary_key=True, max_length=16)
-    count: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_used_at: Instant = instant_field(nullable=False)
 
 
 class EvaluatorRow(SQLModel, table=True):
@@ -257,90 +225,21 @@ class EvaluatorRow(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=32)
     holder: str | None = Field(default=None, max_length=128)
-    lease_expires_at: Instant | None = _instant(nullable=True)
-    last_evaluated_at: Instant | None = _instant(nullable=True)
+    lease_expires_at: Instant | None = instant_field(nullable=True)
+    last_evaluated_at: Instant | None = instant_field(nullable=True)
     last_duration_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     # The instant open_goal_counts describes (store.open_counts); NULL: count them in full.
-    counted_at: Instant | None = _instant(nullable=True)
+    counted_at: Instant | None = instant_field(nullable=True)
     # The zone whose local days goal_day_counts are kept in (store.day_counts); NULL: none.
     day_counts_zone: str | None = Field(default=None, max_length=64)
 
 
-class GoalDayCountRow(SQLModel, table=True):
-    """The goals as they are now, counted by local day (in `evaluator.day_counts_zone`) of
-    the instant a report window tests: closed, met and closed late on the day they stopped,
-    breached on the day their deadline passed without them being stopped in time. A
-    report of whole days adds its days up instead of counting goal versions
-    (store.day_counts, docs/reports.md#how-fast)."""
-
-    __tablename__ = "goal_day_counts"
-
-    day: date = Field(sa_column=Column(Date, primary_key=True))
-    channel: str = Field(primary_key=True, max_length=64)
-    branch_code: str = Field(primary_key=True, max_length=32)
-    goal_id: str = Field(primary_key=True, max_length=64)
-    closed: int = Field(sa_column=Column(BigInteger, nullable=False))
-    met: int = Field(sa_column=Column(BigInteger, nullable=False))
-    new_breaches: int = Field(sa_column=Column(BigInteger, nullable=False))
-    closed_late: int = Field(sa_column=Column(BigInteger, nullable=False))
-
-
-class ClaimDelayRow(SQLModel, table=True):
-    """A claim's delay before and around its clock (domain.delay.ClaimDelay), rewritten with
-    its goals: what reports count per group without replaying events. Working amounts are
-    microseconds of working days of its goal's calendar; NULL: not reached yet."""
-
-    __tablename__ = "claim_delays"
-    # A report's window is a range of closed_at; the group columns beside it.
-    # By closing instant, with every figure a report reads: a month's closed claims are read
-    # from one range of the index, no table row.
-    __table_args__ = (
-        Index(
-            "ix_claim_delays_closed",
-            "closed_at",
-            "channel",
-            "branch_code",
-            "wait_us",
-            "send_backs",
-            "paused_us",
-            "clock_us",
-            "end_to_end_us",
-            "end_to_end_calendar_us",
-        ),
-    )
-
-    claim_id: str = Field(primary_key=True, max_length=64)
-    channel: str = Field(max_length=64)
-    branch_code: str = Field(max_length=32)
-    submitted_at: Instant = _instant(nullable=False)
-    first_complete_at: Instant | None = _instant(nullable=True)
-    wait_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    send_backs: int = Field(sa_column=Column(Integer, nullable=False))
-    paused_us: int = Field(sa_column=Column(BigInteger, nullable=False))
-    clock_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    closed_at: Instant | None = _instant(nullable=True)
-    end_to_end_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    end_to_end_calendar_us: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
-
-
 # The tables as SQLAlchemy Core sees them, for set-based statements and bulk paths.
-EVENTS, CLAIMS, GOALS, VERSIONS, COUNTERS, OPEN_COUNTS, EVALUATOR, FINGERPRINTS = (
+EVENTS, CLAIMS, GOALS, VERSIONS, EVALUATOR, FINGERPRINTS = (
     SQLModel.metadata.tables[row.__tablename__]
-    for row in (
-        EventRow,
-        ClaimRow,
-        GoalRow,
-        GoalVersionRow,
-        CounterRow,
-        OpenCountRow,
-        EvaluatorRow,
-        CalendarFingerprintRow,
-    )
+    for row in (EventRow, ClaimRow, GoalRow, GoalVersionRow, EvaluatorRow, CalendarFingerprintRow)
 )
-DELAYS = SQLModel.metadata.tables["claim_delays"]
-DAY_COUNTS = SQLModel.metadata.tables["goal_day_counts"]
+COUNTERS, OPEN_COUNTS, DAY_COUNTS, DELAYS = COUNT_TABLES
 
 # The versions by the instant they last changed: when they began for a current one, when
 # they ended for one superseded. A report that adds up the kept day counts (the goals as

@@ -19,7 +19,7 @@ from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.demo import demo_events
 from sla_monitor.services.reports import Period, period_report, report_window
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.queries import window_breaches, window_counts
+from sla_monitor.store.report_reads import window_breaches, window_counts
 from sla_monitor.store.tables import CLAIMS
 
 from .helpers import store

@@ -18,7 +18,7 @@ from sla_monitor.domain.goals import GoalRecord, Phase, Status
 from sla_monitor.domain.report import Window, closed_in_window, newly_breached
 from sla_monitor.store import open_counts
 from sla_monitor.store.db import session_scope
-from sla_monitor.store.queries import (
+from sla_monitor.store.report_reads import (
     closed_late_and_due,
     open_status_counts,
     window_breaches,
