@@ -22,8 +22,9 @@ def wall_clock() -> Instant:
 
 
 def configuration(settings: Settings) -> SlaConfig:
-    """sla.toml and branches.toml from the configured folder (ConfigError names the problem)."""
-    return load_config(settings.resolved_config_dir())
+    """sla.toml and branches.toml from the configured folder (SettingError when the folder
+    is not one, ConfigError names the problem in a file)."""
+    return load_config(settings.config_folder())
 
 
 def timer(settings: Settings) -> SlaTimer:
@@ -31,13 +32,25 @@ def timer(settings: Settings) -> SlaTimer:
 
 
 def database(settings: Settings, *, migrate: bool) -> Engine:
-    """The database, migrated to this version (`migrate`) or checked to be (SchemaError)."""
-    engine = make_engine(settings.database_url)
+    """The database, as a command may use it:
+
+    - `migrate=True`, for what writes (import, demo, serve, recompute, db upgrade): created
+      if need be, and migrated to this version;
+    - `migrate=False`, for what only reads: never created (NoDatabaseError when the SQLite
+      file does not exist), and checked to be at this version (SchemaError).
+
+    DatabaseUrlError when the URL cannot be used."""
+    engine = make_engine(settings.database_url, create=migrate)
     if migrate:
         upgrade(engine)
     else:
         require_schema(engine)
     return engine
+
+
+def engine(settings: Settings, *, create: bool) -> Engine:
+    """The database whatever its schema; `create=False`: NoDatabaseError if it does not exist."""
+    return make_engine(settings.database_url, create=create)
 
 
 def tokens(settings: Settings, config: SlaConfig) -> list[Token]:

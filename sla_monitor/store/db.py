@@ -11,8 +11,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,13 +23,89 @@ class SchemaError(RuntimeError):
     """The database is not at the schema this version of sla-monitor needs."""
 
 
-def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
+class DatabaseUrlError(ValueError):
+    """A database URL that cannot be used: `problem` says why, `fix` what to write."""
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(f"{problem}; {fix}" if fix else problem)
+        self.problem, self.fix = problem, fix
+
+
+class NoDatabaseError(RuntimeError):
+    """No SQLite file where the URL points, for a use that must not create one."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database at {path}")
+        self.path = path
+
+
+URL_FORMS = "write sqlite:///FILE (a file) or postgresql://USER:PASSWORD@HOST:5432/DB"
+
+
+def database_url(url: str) -> URL:
+    """The URL as sla-monitor opens it: `postgres://` and `postgresql://` (any case) mean
+    PostgreSQL through psycopg 3; SQLite and PostgreSQL only (DatabaseUrlError otherwise)."""
+    if not url.strip():
+        raise DatabaseUrlError("empty", URL_FORMS)
+    scheme, separator, rest = url.partition(":")
+    if scheme.lower() == "sqlite" and not rest.startswith("//"):
+        path = rest.lstrip("/")
+        raise DatabaseUrlError(
+            "a SQLite URL starts sqlite:/// (three slashes)",
+            f"write sqlite:///{path} (from the current folder) or sqlite:////{path} (absolute)",
+        )
+    if "://" not in url and url.lower().startswith(("postgres", "sqlite")):
+        raise DatabaseUrlError("not a URL: no '://' after the scheme", URL_FORMS)
+    if not separator or "/" in scheme or "\\" in scheme or len(scheme) == 1:
+        raise DatabaseUrlError("a file name, not a URL", f"write sqlite:///{url}")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        reason = "the port must be a number" if "int()" in str(exc) else "not a URL"
+        raise DatabaseUrlError(reason, URL_FORMS) from None
+    backend, _, driver = parsed.drivername.lower().partition("+")
+    if backend in ("postgres", "postgresql") and driver in ("", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed.set(drivername="sqlite")
+    if backend in ("postgres", "postgresql", "sqlite"):
+        raise DatabaseUrlError(
+            f"sla-monitor does not use the driver {driver!r}",
+            f"write {backend}:// without +{driver}",
+        )
+    raise DatabaseUrlError(f"{backend!r} is not a database sla-monitor uses", URL_FORMS)
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url` (database_url). `create=False`: a SQLite file that does not exist
+    is NoDatabaseError, never a new empty file."""
+    parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        _check_sqlite_file(parsed, create=create)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _check_sqlite_file(url: URL, *, create: bool) -> None:
+    if not url.database or url.database == ":memory:" or url.query.get("uri"):
+        return  # in memory, or a URI that says itself how to open the file
+    path = Path(url.database)
+    if "~" in url.database and not path.parent.is_dir():
+        raise DatabaseUrlError(
+            f"the folder {path.parent} does not exist", "~ is not expanded: write the whole path"
+        )
+    if path.is_dir():
+        raise DatabaseUrlError(
+            f"{path} is a folder", f"name a file in it: sqlite:///{path / 'sla_monitor.db'}"
+        )
+    if not create and not path.exists():
+        raise NoDatabaseError(path)
+    if not path.parent.is_dir():
+        raise DatabaseUrlError(
+            f"the folder {path.parent} does not exist", "create it, or choose another"
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

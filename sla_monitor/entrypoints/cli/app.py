@@ -3,14 +3,16 @@ settings of the global options, failing with one clear line, progress bars."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -23,16 +25,27 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from sla_monitor import bootstrap
-from sla_monitor.config import ConfigError, read_language
+from sla_monitor.auth import TokenError
+from sla_monitor.config import ConfigError, load_config, read_language
 from sla_monitor.domain.policy import LANGUAGES, SlaConfig
 from sla_monitor.domain.timeutil import Instant, TimestampError, parse_as_of
+from sla_monitor.entrypoints.cli.help import SlaTyper
 from sla_monitor.render.i18n import set_language, text
-from sla_monitor.settings import Settings
-from sla_monitor.store.db import SchemaError, session_scope
+from sla_monitor.settings import SETTINGS, SettingError, Settings, load_settings
+from sla_monitor.store.db import DatabaseUrlError, NoDatabaseError, SchemaError, session_scope
 from sla_monitor.store.queries import claim_count
 
-app = typer.Typer(
-    help="Times JHT claims against their SLA.", no_args_is_help=True, add_completion=False
+# Every command's help ends with one example, given as the command's epilog: the word
+# "Example:" and a command line that works on the demo database, e.g.
+#     @app.command("report", epilog="Example: sla-monitor report --month 2026-03 --by branch")
+# Help text is printed as written (help.py): never escape it, nor write Rich markup in it.
+# Before the example, each command's help lists the settings it reads (help.READS).
+app = SlaTyper(
+    help="Times JHT claims against their SLA.",
+    epilog="Example: sla-monitor --lang en report --month 2026-03 --by branch",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -40,21 +53,111 @@ if not out.is_terminal:  # a report piped to a file must not be cut at 80 column
     out.width = 200
 
 
-@dataclass
 class Context:
-    """What the global options chose; each command builds what it needs from it."""
+    """What the global options chose; each command builds what it needs from it. A setting
+    that cannot be used stops the first command that needs the settings, with one line."""
 
-    settings: Settings
+    def __init__(self, options: dict[str, object], given_as: dict[str, str]) -> None:
+        self.given_as = given_as  # setting -> the option or variable that gave it
+        self.problem: SettingError | None = None
+        try:
+            self._settings: Settings | None = load_settings(options, given_as)
+        except SettingError as exc:
+            self._settings, self.problem = None, exc
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            fail(str(self.problem))
+        return self._settings
+
+    def choose_language(self) -> None:
+        """--lang, else SLA_MONITOR_LANG, else sla.toml's language, chosen before any command
+        speaks (even to refuse its options)."""
+        if self._settings is None:
+            return  # the command says what is wrong with the settings
+        lang = self._settings.lang
+        if lang:
+            if lang not in LANGUAGES:
+                fail(SETTINGS["lang"].refusal(lang, self.given_as.get("lang")))
+            set_language(lang)
+            return
+        # A bad sla.toml, or folder, is told by the command that reads the whole configuration.
+        with suppress(ConfigError, SettingError):
+            set_language(read_language(self._settings.config_folder()))
 
     def config(self) -> SlaConfig:
         """The configuration; its `language` is the language of output unless a setting
         chose one."""
-        config = bootstrap.configuration(self.settings)
+        try:
+            config = load_config(self.settings.config_folder(self.given_as.get("config_dir")))
+        except SettingError as exc:
+            fail(str(exc))
         set_language(self.settings.lang or config.language)
         return config
 
     def database(self, *, migrate: bool) -> Engine:
-        return bootstrap.database(self.settings, migrate=migrate)
+        """migrate=True for a command that writes: the database is created if need be and
+        migrated. migrate=False for one that only reads: it must exist (bootstrap.database)."""
+        with self.database_errors():
+            return bootstrap.database(self.settings, migrate=migrate)
+
+    def engine(self, *, create: bool) -> Engine:
+        """The database whatever its schema; created only if `create`."""
+        with self.database_errors():
+            return bootstrap.engine(self.settings, create=create)
+
+    @contextmanager
+    def database_errors(self) -> Iterator[None]:
+        setting = SETTINGS["database_url"]
+        given_as = self.given_as.get("database_url")
+        url = self.settings.database_url
+        try:
+            yield
+        except DatabaseUrlError as exc:
+            fail(hide_password(setting.refusal(url, given_as, exc.problem, exc.fix)))
+        except NoDatabaseError as exc:
+            fail(no_database(exc.path, given_as))
+        except OperationalError as exc:
+            fail(
+                f"the database {hide_password(url)} is unavailable: {exc.orig or exc}. Try "
+                f"again, or check the URL ({setting.option} or {setting.variable})",
+                code=3,
+            )
+
+
+def no_database(path: Path, given_as: str | None) -> str:
+    if given_as is None:
+        where = (
+            f"no database in this folder: the default one is ./sla_monitor.db "
+            f"({path.resolve()}), and a command that only reads creates none. Point to "
+            "yours with --database-url URL (before the command) or SLA_MONITOR_DATABASE_URL"
+        )
+    else:
+        where = (
+            f"no database at {path.resolve()} ({given_as}), and a command that only reads "
+            "creates none. Check the path (--database-url or SLA_MONITOR_DATABASE_URL)"
+        )
+    return f"{where}, or create one with `sla-monitor db upgrade` (import and demo do too)"
+
+
+def hide_password(url: str) -> str:
+    return re.sub(r"(//[^/@:]*:)(?!PASSWORD@)[^@/]*@", r"\1***@", url)
+
+
+def _help_of(name: str) -> str:
+    setting = SETTINGS[name]
+    return f"{setting.what}. Default: {setting.default}."
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        try:
+            number = version("sla-monitor")
+        except PackageNotFoundError:  # pragma: no cover - run from a copy never installed
+            number = "unknown (not installed)"
+        out.print(f"sla-monitor {number}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
@@ -62,12 +165,19 @@ def main_options(
     ctx: typer.Context,
     database_url: Annotated[
         str | None,
-        typer.Option(help="Database URL [env SLA_MONITOR_DATABASE_URL].", show_default=False),
+        typer.Option(
+            envvar="SLA_MONITOR_DATABASE_URL",
+            show_envvar=True,
+            help=_help_of("database_url"),
+            show_default=False,
+        ),
     ] = None,
     config_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Folder with sla.toml and branches.toml [env SLA_MONITOR_CONFIG_DIR].",
+            envvar="SLA_MONITOR_CONFIG_DIR",
+            show_envvar=True,
+            help=_help_of("config_dir"),
             show_default=False,
         ),
     ] = None,
@@ -75,44 +185,40 @@ def main_options(
         str | None,
         typer.Option(
             "--lang",
-            help="Language of tables and messages: id (Indonesian) or en (English) "
-            "[env SLA_MONITOR_LANG]. Default: the language of sla.toml.",
+            envvar="SLA_MONITOR_LANG",
+            show_envvar=True,
+            help=_help_of("lang"),
             show_default=False,
         ),
     ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
-    overrides: dict[str, object] = {}
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    if config_dir is not None:
-        overrides["config_dir"] = config_dir
-    if lang is not None:
-        overrides["lang"] = lang
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    choose_language(settings, "--lang" if lang is not None else "SLA_MONITOR_LANG")
-    ctx.obj = Context(settings)
-
-
-def choose_language(settings: Settings, option: str) -> None:
-    """--lang, else SLA_MONITOR_LANG, else sla.toml's language, chosen before any command
-    speaks (even to refuse its options)."""
-    if settings.lang:
-        if settings.lang not in LANGUAGES:
-            fail(f"{option} {settings.lang!r}: use id (Indonesian) or en (English)")
-        set_language(settings.lang)
-        return
-    # A bad sla.toml is told by the command that reads the whole configuration.
-    with suppress(ConfigError):
-        set_language(read_language(settings.resolved_config_dir()))
+    options: dict[str, object] = {}
+    given_as: dict[str, str] = {}
+    for name, value in (("database_url", database_url), ("config_dir", config_dir), ("lang", lang)):
+        if value is not None:
+            source = ctx.get_parameter_source(name)
+            from_environment = source is not None and source.name == "ENVIRONMENT"
+            setting = SETTINGS[name]
+            options[name] = value
+            given_as[name] = setting.variable if from_environment else str(setting.option)
+    ctx.obj = Context(options, given_as)
+    ctx.obj.choose_language()
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    """One line on standard error, printed as written (a [table] in it stays), and exit."""
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
 
 
 @contextmanager
@@ -122,7 +228,7 @@ def friendly_errors() -> Iterator[None]:
         yield
     except ConfigError as exc:
         fail(f"configuration: {exc}")
-    except SchemaError as exc:
+    except (SchemaError, SettingError, TokenError) as exc:
         fail(str(exc))
     except IntegrityError:
         fail(

@@ -15,6 +15,7 @@ from sla_monitor.domain.policy import SlaConfig
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
+from sla_monitor.entrypoints.cli.options import AsOf, Branches, Channels, DocumentFile, Regions
 from sla_monitor.entrypoints.cli.output import complete_file, write_text
 from sla_monitor.entrypoints.cli.reports import check_filters
 from sla_monitor.render import backlog as rendered
@@ -39,32 +40,22 @@ class BacklogFormat(StrEnum):
     xlsx = "xlsx"
 
 
-@app.command("backlog")
+@app.command(
+    "backlog", epilog="Example: sla-monitor backlog --status at_risk --branch JKT --format csv"
+)
 def backlog_command(
     ctx: typer.Context,
     status: Annotated[
         BacklogStatus, typer.Option(help="Which open goals; open: all of them.")
     ] = BacklogStatus.breached,
-    channel: Annotated[
-        list[str] | None, typer.Option(help="Only this channel (repeatable).", show_default=False)
-    ] = None,
-    branch: Annotated[
-        list[str] | None,
-        typer.Option(help="Only this branch code (repeatable).", show_default=False),
-    ] = None,
-    region: Annotated[
-        list[str] | None, typer.Option(help="Only this region (repeatable).", show_default=False)
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="RFC 3339 instant; default now.", show_default=False)
-    ] = None,
+    channel: Channels = None,
+    branch: Branches = None,
+    region: Regions = None,
+    as_of: AsOf = None,
     output_format: Annotated[
         BacklogFormat, typer.Option("--format", help="Output format.")
     ] = BacklogFormat.table,
-    output: Annotated[
-        str | None,
-        typer.Option("--output", help="Write to this file (needed for xlsx).", show_default=False),
-    ] = None,
+    output: DocumentFile = None,
 ) -> None:
     """Every open goal of a status, most overdue first: how late, in working days and in
     calendar time (reads only)."""

@@ -31,12 +31,15 @@ from sla_monitor.entrypoints.cli.app import (
     out,
     warn,
 )
+from sla_monitor.entrypoints.cli.help import SlaTyper
+from sla_monitor.entrypoints.cli.options import AsJson
 from sla_monitor.render import calendar_view
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.fingerprints import stored as stored_fingerprints
 
-calendar_app = typer.Typer(
+calendar_app = SlaTyper(
     help="The dates a working calendar closes and opens, and what changed in them.",
+    epilog="Example: sla-monitor calendar --year 2026",
     invoke_without_command=True,
 )
 app.add_typer(calendar_app, name="calendar")
@@ -56,7 +59,7 @@ def calendar_command(
     calendar_id: Annotated[
         str, typer.Option("--calendar", help="Calendar id in sla.toml.")
     ] = "default",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List a calendar's holidays, cuti bersama and extra working days, in date order, each
     with its source, and say whether the year's decree (SKB) on cuti bersama is known."""
@@ -96,7 +99,9 @@ def calendar_command(
         warn(status.describe())
 
 
-@calendar_app.command("diff")
+@calendar_app.command(
+    "diff", epilog="Example: sla-monitor calendar diff --from-config previous-config"
+)
 def calendar_diff_command(
     ctx: typer.Context,
     from_config: Annotated[

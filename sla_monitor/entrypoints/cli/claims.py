@@ -11,6 +11,7 @@ import typer
 from sla_monitor.bootstrap import wall_clock
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import Context, app, as_of_option, fail, friendly_errors, out
+from sla_monitor.entrypoints.cli.options import AsJson, AsOf
 from sla_monitor.entrypoints.cli.output import write_text
 from sla_monitor.render import documents, tables
 from sla_monitor.render.explain import print_explanations
@@ -25,12 +26,12 @@ class ClaimFormat(StrEnum):
     html = "html"
 
 
-@app.command("claim")
+@app.command("claim", epilog="Example: sla-monitor claim DEMO-2603-000015 --explain")
 def claim_command(
     ctx: typer.Context,
-    claim_id: Annotated[str, typer.Argument(help="The claim to show.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    as_of: Annotated[str | None, typer.Option(help="RFC 3339 instant; default now.")] = None,
+    claim_id: Annotated[str, typer.Argument(metavar="CLAIM_ID", help="The claim to show.")],
+    as_json: AsJson = False,
+    as_of: AsOf = None,
     explain: Annotated[
         bool,
         typer.Option(

@@ -27,6 +27,7 @@ from sla_monitor.entrypoints.cli.app import (
     out,
     progress_bar,
 )
+from sla_monitor.entrypoints.cli.options import Branches, FirstDate, LastDate, PeriodAsOf
 from sla_monitor.entrypoints.cli.output import current_umask
 from sla_monitor.entrypoints.cli.reports import check_filters
 from sla_monitor.render.evidence import (
@@ -49,19 +50,16 @@ class PackStatus(StrEnum):
     all = "all"
 
 
-@app.command("evidence")
+@app.command(
+    "evidence",
+    epilog="Example: sla-monitor evidence --from 2026-03-01 --to 2026-03-31 --branch JKT "
+    "--output pack-jkt-2026-03",
+)
 def evidence_command(
     ctx: typer.Context,
-    first: Annotated[
-        str | None, typer.Option("--from", help="First date, YYYY-MM-DD (report_timezone).")
-    ] = None,
-    last: Annotated[
-        str | None, typer.Option("--to", help="Last date, inclusive, YYYY-MM-DD.")
-    ] = None,
-    branch: Annotated[
-        list[str] | None,
-        typer.Option(help="Only this branch code (repeatable).", show_default=False),
-    ] = None,
+    first: FirstDate = None,
+    last: LastDate = None,
+    branch: Branches = None,
     status: Annotated[
         PackStatus,
         typer.Option(
@@ -69,9 +67,7 @@ def evidence_command(
             "closed in the period or due in it."
         ),
     ] = PackStatus.breached,
-    as_of: Annotated[
-        str | None, typer.Option(help="RFC 3339 instant; default the end of the period or now.")
-    ] = None,
+    as_of: PeriodAsOf = None,
     target: Annotated[
         str | None,
         typer.Option("--output", help="The folder to create (new, or empty).", show_default=False),

@@ -9,15 +9,19 @@ from typing import Annotated
 import typer
 
 from sla_monitor import bootstrap
-from sla_monitor.auth import Token, TokenError
+from sla_monitor.auth import Token
+from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.entrypoints.cli.app import Context, app, fail, friendly_errors
 from sla_monitor.observability import logs
-from sla_monitor.settings import Settings
+from sla_monitor.settings import SETTINGS, Settings
 
 log = logging.getLogger("sla_monitor")
 
 
-@app.command("serve")
+@app.command(
+    "serve",
+    epilog="Example: SLA_MONITOR_API_TOKENS_FILE=tokens.toml sla-monitor serve --host 0.0.0.0",
+)
 def serve_command(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -27,15 +31,25 @@ def serve_command(
     ] = True,
     demo: Annotated[
         bool,
-        typer.Option(help="Also feed a stream of synthetic claims (and a demo month if empty)."),
+        typer.Option(
+            "--demo", help="Also feed a stream of synthetic claims (and a demo month if empty)."
+        ),
     ] = False,
     insecure_open_writes: Annotated[
         bool,
-        typer.Option(help="Accept events without a token. Only allowed with --demo."),
+        typer.Option(
+            "--insecure-open-writes",
+            help="Accept events without a token. Only allowed with --demo.",
+        ),
     ] = False,
     log_format: Annotated[
         str | None,
-        typer.Option(help="text or json [env SLA_MONITOR_LOG_FORMAT].", show_default=False),
+        typer.Option(
+            envvar="SLA_MONITOR_LOG_FORMAT",
+            show_envvar=True,
+            help="text or json (one JSON object a line), on standard error. Default: text.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Run the HTTP API, the periodic evaluation and /metrics."""
@@ -49,7 +63,7 @@ def serve_command(
     settings = context.settings
     chosen_format = log_format or settings.log_format
     if chosen_format not in ("text", "json"):
-        fail(f"--log-format must be text or json, not {chosen_format!r}")
+        fail(SETTINGS["log_format"].refusal(chosen_format, "--log-format"))
     logs.configure(chosen_format)
     if insecure_open_writes and not demo:
         fail(
@@ -57,12 +71,9 @@ def serve_command(
             "--demo. Give writers tokens (SLA_MONITOR_API_TOKENS or SLA_MONITOR_API_TOKENS_FILE)"
         )
     with friendly_errors():
-        sla = bootstrap.timer(settings)
-        try:
-            tokens = bootstrap.tokens(settings, sla.config)
-        except TokenError as exc:
-            fail(str(exc))
-        db = bootstrap.database(settings, migrate=migrate)
+        sla = SlaTimer(context.config())
+        tokens = bootstrap.tokens(settings, sla.config)
+        db = context.database(migrate=migrate)
     _log_access(settings, tokens, open_writes=insecure_open_writes)
     clock = bootstrap.wall_clock
     monitor = Monitor(db=db, sla=sla, interval=settings.evaluation_interval, clock=clock)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import secrets
 import sys
 
-import typer
-
 from sla_monitor.auth import MIN_SECRET_LENGTH, digest
 from sla_monitor.entrypoints.cli.app import app, fail, out
+from sla_monitor.entrypoints.cli.help import SlaTyper
 
-token_app = typer.Typer(help="Bearer tokens for writers and readers.", no_args_is_help=True)
+token_app = SlaTyper(
+    help="Bearer tokens for writers and readers.",
+    epilog="Example: sla-monitor token new",
+    no_args_is_help=True,
+)
 app.add_typer(token_app, name="token")
 
 
-@token_app.command("new")
+@token_app.command("new", epilog="Example: sla-monitor token new")
 def token_new() -> None:
     """Print a new random secret, and the SHA-256 a token file holds for it."""
     secret = secrets.token_urlsafe(32)
@@ -22,7 +25,7 @@ def token_new() -> None:
     out.print(f"sha256: {digest(secret).hex()}", highlight=False)
 
 
-@token_app.command("hash")
+@token_app.command("hash", epilog='Example: echo "$SECRET" | sla-monitor token hash')
 def token_hash() -> None:
     """Read a secret from standard input; print the SHA-256 a token file holds for it."""
     secret = sys.stdin.readline().strip()

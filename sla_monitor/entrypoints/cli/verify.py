@@ -95,7 +95,7 @@ def _print_calendar_changes(changes: list[dict[str, object]], *, verb: str) -> N
         )
 
 
-@app.command("verify")
+@app.command("verify", epilog="Example: sla-monitor verify --json > differences.json")
 def verify_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Every difference as JSON.")] = False,
@@ -141,7 +141,7 @@ def verify_command(
     raise typer.Exit(1 if check.differences else 0)
 
 
-@app.command("recompute")
+@app.command("recompute", epilog="Example: sla-monitor recompute --changes recompute-2026-03.jsonl")
 def recompute_command(
     ctx: typer.Context,
     changes: Annotated[
@@ -169,7 +169,7 @@ def recompute_command(
         return
     with friendly_errors(), ExitStack() as stack:
         sla = SlaTimer(context.config())
-        db = context.database(migrate=False)
+        db = context.database(migrate=True)
         sink = stack.enter_context(changes.open("w", encoding="utf-8")) if changes else None
         moment = wall_clock()
         with progress_bar(counting="claims") as progress:
@@ -195,7 +195,7 @@ def recompute_command(
 def _recompute_stale(context: Context) -> None:
     with friendly_errors():
         sla = SlaTimer(context.config())
-        db = context.database(migrate=False)
+        db = context.database(migrate=True)
         with progress_bar(counting="claims") as progress:
             task = progress.add_task("recompute stale claims", total=None)
             done = recompute_stale(
