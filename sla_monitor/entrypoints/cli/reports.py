@@ -26,6 +26,15 @@ from sla_monitor.entrypoints.cli.app import (
     out,
     warn,
 )
+from sla_monitor.entrypoints.cli.options import (
+    Branches,
+    Channels,
+    DocumentFile,
+    FirstDate,
+    LastDate,
+    PeriodAsOf,
+    Regions,
+)
 from sla_monitor.entrypoints.cli.output import complete_file, write_text
 from sla_monitor.render import documents, tables
 from sla_monitor.render.i18n import _, text
@@ -50,7 +59,7 @@ class GroupBy(StrEnum):
     region = "region"
 
 
-@app.command("report")
+@app.command("report", epilog="Example: sla-monitor report --month 2026-03 --by branch")
 def report_command(
     ctx: typer.Context,
     day: Annotated[
@@ -61,35 +70,19 @@ def report_command(
             show_default=False,
         ),
     ] = None,
-    first: Annotated[
-        str | None, typer.Option("--from", help="First date, YYYY-MM-DD (with --to).")
-    ] = None,
-    last: Annotated[
-        str | None, typer.Option("--to", help="Last date, inclusive, YYYY-MM-DD.")
-    ] = None,
+    first: FirstDate = None,
+    last: LastDate = None,
     month: Annotated[str | None, typer.Option(help="A month, YYYY-MM.")] = None,
     week: Annotated[str | None, typer.Option(help="An ISO week, YYYY-Www (e.g. 2026-W12).")] = None,
     by: Annotated[GroupBy, typer.Option(help="One summary row per group.")] = GroupBy.channel,
     output: Annotated[
         ReportFormat, typer.Option("--format", help="Output format.")
     ] = ReportFormat.table,
-    channel: Annotated[
-        list[str] | None, typer.Option(help="Only this channel (repeatable).", show_default=False)
-    ] = None,
-    branch: Annotated[
-        list[str] | None,
-        typer.Option(help="Only this branch code (repeatable).", show_default=False),
-    ] = None,
-    region: Annotated[
-        list[str] | None, typer.Option(help="Only this region (repeatable).", show_default=False)
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="RFC 3339 instant; default the end of the period or now.")
-    ] = None,
-    target: Annotated[
-        str | None,
-        typer.Option("--output", help="Write to this file (needed for xlsx).", show_default=False),
-    ] = None,
+    channel: Channels = None,
+    branch: Branches = None,
+    region: Regions = None,
+    as_of: PeriodAsOf = None,
+    target: DocumentFile = None,
 ) -> None:
     """The breach report of a period in report_timezone (reads only)."""
     context: Context = ctx.obj
