@@ -7,7 +7,7 @@ claim's channel and branch, duplicates, a second `submitted`) is checked by the 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,10 +123,23 @@ def resolve_local(pending: LocalTime, zone: ZoneInfo, now: Instant) -> Event:
     """The pending event at its local time in `zone`, checked as any other instant."""
     try:
         instant = local_instant_of(pending.wall, zone)
-        check_range(instant, format_rfc3339(instant, zone), now)
+        if not EARLIEST <= instant <= now + MAX_FUTURE:  # written out only to say why not
+            check_range(instant, format_rfc3339(instant, zone), now)
     except ValueError as exc:
         raise EventError(f"occurred_at {exc}", pending.event.event_id) from None
-    return replace(pending.event, occurred_at=instant)
+    e = pending.event  # not dataclasses.replace: a file of local times has one an event
+    return Event(
+        e.event_id,
+        e.claim_id,
+        e.type,
+        instant,
+        e.channel,
+        e.branch_code,
+        e.employer_id,
+        e.batch_id,
+        e.amount,
+        e.reason,
+    )
 
 
 def parse_events(
@@ -138,18 +151,10 @@ def parse_events(
     reading: FileReading | None = None,
 ) -> list[Event | EventError]:
     """Parse a batch; an item that is already an error (unreadable input) stays one."""
-    items: list[Event | EventError] = []
-    for raw in raws:
-        if isinstance(raw, EventError):
-            items.append(raw)
-            continue
-        try:
-            items.append(
-                parse_event(raw, now=now, channels=channels, branches=branches, reading=reading)
-            )
-        except EventError as exc:
-            items.append(exc)
-    return items
+    return [
+        raw if isinstance(raw, EventError) else _parsed(raw, now, channels, branches, reading)
+        for raw in raws
+    ]
 
 
 def parse_event(
@@ -162,17 +167,30 @@ def parse_event(
 ) -> Event:
     """Validate one raw event (a JSON object, or a CSV row with empty cells removed); with a
     `reading`, as `sla-monitor import` reads a file (spelling.FileReading)."""
+    item = _parsed(raw, now, channels, branches, reading)
+    if isinstance(item, EventError):
+        raise item
+    return item
+
+
+def _parsed(
+    raw: object,
+    now: Instant,
+    channels: Collection[str],
+    branches: Collection[str],
+    reading: FileReading | None,
+) -> Event | EventError:
+    """The event, or why not, returned rather than raised: an error kept in a batch keeps
+    no traceback (and the frames it holds), and a file of local times has one an event."""
     if not isinstance(raw, Mapping):
-        raise EventError(f"an event must be a JSON object, got {type(raw).__name__}")
-    given = raw.get("event_id")
-    # Named in the rejection only when it is a usable id: the response must be valid JSON.
-    event_id = given if isinstance(given, str) and is_plain_text(given, max_len=128) else None
+        return EventError(f"an event must be a JSON object, got {type(raw).__name__}")
     try:
         return _parse(raw, now, channels, branches, reading)
-    except LocalTime:
-        raise
     except ValueError as exc:
-        raise EventError(str(exc), event_id) from None
+        given = raw.get("event_id")
+        # Named in the rejection only when it is a usable id: the response must be valid JSON.
+        usable = isinstance(given, str) and is_plain_text(given, max_len=128)
+        return EventError(str(exc), given if usable else None)
 
 
 def _refuse_unknown_fields(raw: Mapping[str, Any]) -> None:
@@ -195,7 +213,7 @@ def _parse(
     channels: Collection[str],
     branches: Collection[str],
     reading: FileReading | None,
-) -> Event:
+) -> Event | LocalTime:
     _refuse_unknown_fields(raw)
     folds = reading or _STRICT
     event_id = text_field(raw, "event_id", max_len=128, required=True)
@@ -251,6 +269,4 @@ def _parse(
         amount=amount,
         reason=text_field(raw, "reason", max_len=500, required=False, multiline=True),
     )
-    if local is not None:
-        raise LocalTime(event, local.wall, local.stamp)
-    return event
+    return event if local is None else LocalTime(event, local.wall, local.stamp)

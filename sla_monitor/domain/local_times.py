@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sla_monitor.domain.timeutil import Instant, from_datetime, to_datetime
+from sla_monitor.domain.timeutil import Instant, micros_of
 
 # ISO as spreadsheets and databases export it: 2026-11-10 10:00[:00[.5]], with T or a space.
 _ISO = re.compile(
@@ -21,6 +21,7 @@ _ISO = re.compile(
 _DAY_FIRST = re.compile(
     r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?", re.ASCII
 )
+_EPOCH = datetime(1970, 1, 1)  # naive: the epoch on a wall clock
 
 
 def wall_clock(text: str) -> datetime | None:
@@ -45,16 +46,19 @@ def wall_clock(text: str) -> datetime | None:
 def local_instant_of(wall: datetime, zone: ZoneInfo) -> Instant:
     """The instant `wall` shows in `zone`; ValueError when the zone's clocks skip that time
     or show it twice (never the case in WIB, WITA and WIT, which keep one offset)."""
-    first = wall.replace(tzinfo=zone)
-    instant = from_datetime(first)
-    if to_datetime(instant, zone).replace(tzinfo=None) != wall:
+    # PEP 495: the two folds of a wall time have one offset, unless the clocks skip it (the
+    # earlier fold's offset is then the smaller) or show it twice (the larger).
+    before, after = zone.utcoffset(wall), zone.utcoffset(wall.replace(fold=1))
+    if before is None or after is None:  # a ZoneInfo always has one; this keeps the type
+        raise ValueError(f"{zone.key} has no UTC offset at {wall.isoformat(sep=' ')}")
+    if before < after:
         raise ValueError(
             f"{wall.isoformat(sep=' ')} does not exist in {zone.key} (the clocks skip it); "
             "write it with its UTC offset"
         )
-    if first.utcoffset() != wall.replace(tzinfo=zone, fold=1).utcoffset():
+    if before > after:
         raise ValueError(
             f"{wall.isoformat(sep=' ')} happens twice in {zone.key} (the clocks go back then); "
             "write it with its UTC offset"
         )
-    return instant
+    return micros_of(wall - _EPOCH - before)

@@ -63,7 +63,9 @@ class ImportResult:
     rejections: list[LineRejection] = field(default_factory=list)
     recomputed: int = 0  # claims whose goals were recomputed
     lines: int = 0  # lines or rows read that hold something: 0, the input has no events
-    claims: Counter[str] = field(default_factory=Counter)  # valid events (stored or not) a claim
+    # The valid events (stored now or before) of each claim not submitted in this input: the
+    # events that may wait for their claim's submitted event.
+    claims: Counter[str] = field(default_factory=Counter)
     submitted: set[str] = field(default_factory=set)  # claims whose valid events include it
 
     def add(self, other: ImportResult) -> None:
@@ -72,8 +74,10 @@ class ImportResult:
         self.rejections.extend(other.rejections)
         self.recomputed += other.recomputed
         self.lines += other.lines
-        self.claims.update(other.claims)
         self.submitted.update(other.submitted)
+        self.claims.update(other.claims)
+        for claim in self.submitted.intersection(self.claims):
+            del self.claims[claim]
 
 
 def read_jsonl(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:
@@ -255,7 +259,12 @@ def _store(
     total.rejections.extend(
         LineRejection(source, numbers[r.index], r.event_id, r.error) for r in result.rejected
     )
-    valid = [e for i, e in enumerate(items) if i not in rejected and isinstance(e, Event)]
-    total.claims.update(e.claim_id for e in valid)
-    total.submitted.update(e.claim_id for e in valid if e.type == "submitted")
+    for index, item in enumerate(items):
+        if index in rejected or not isinstance(item, Event) or item.claim_id in total.submitted:
+            continue
+        if item.type == "submitted":  # the claim exists: none of its events waits
+            total.submitted.add(item.claim_id)
+            total.claims.pop(item.claim_id, None)
+        else:
+            total.claims[item.claim_id] += 1
     return result

@@ -193,8 +193,7 @@ def _source_lines(
 
 def _waiting(target: ImportTarget, total: ImportResult) -> dict[str, int]:
     """This input's valid events of each claim whose submitted event is not stored."""
-    candidates = [claim for claim in total.claims if claim not in total.submitted]
-    missing = target.unsubmitted(candidates) if candidates else set()
+    missing = target.unsubmitted(list(total.claims)) if total.claims else set()
     return {claim: total.claims[claim] for claim in sorted(missing)}
 
 
