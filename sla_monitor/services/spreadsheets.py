@@ -72,6 +72,8 @@ def read_csv(
     """The file's rows as source lines; FileProblem, before any row, for a file that is empty,
     not in `encoding`, or whose header is wrong."""
     stream = _seekable(stream)
+    _refuse_workbook(stream.read(8))
+    stream.seek(0)
     _check_text(stream, encoding)
     first = stream.readline().decode(encoding).lstrip("\ufeff")
     stream.seek(0)
@@ -80,6 +82,19 @@ def read_csv(
     reader = csv.reader(_lines(stream, encoding, progress), delimiter=delimiter or _sniff(first))
     header = read_header(next(reader), reader.line_num)
     return _csv_rows(reader, header)
+
+
+def _refuse_workbook(head: bytes) -> None:
+    """A workbook taken for CSV (by its name, or --format csv) is told as such, not as text
+    in a wrong encoding."""
+    if head.startswith(b"PK\x03\x04"):
+        raise FileProblem(None, "an Excel workbook, not CSV text: give --format xlsx")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(
+            None,
+            "an Excel 97-2003 workbook (.xls), which sla-monitor does not read: save it as "
+            "'Excel Workbook (.xlsx)' or 'CSV UTF-8 (Comma delimited)'",
+        )
 
 
 def _sniff(line: str) -> str:

@@ -108,6 +108,11 @@ def test_a_file_not_in_utf8_is_one_problem_that_says_how_to_save_it() -> None:
     assert second.raw is not None and second.raw["reason"] == "Jos\u00e9"  # type: ignore[index]
 
 
+def test_a_workbook_saved_under_a_csv_name_is_told_as_one() -> None:
+    assert "give --format xlsx" in problem(b"PK\x03\x04\x14\x00\x06\x00").message
+    assert "(.xls), which sla-monitor does not read" in problem(b"\xd0\xcf\x11\xe0\xa1").message
+
+
 def test_an_empty_file_is_a_problem() -> None:
     assert "empty, or its first line is blank" in problem(b"").message
     assert csv_lines(b"event_id,claim_id,type,occurred_at\r\n") == []  # no events: the caller
