@@ -130,13 +130,13 @@ def no_database(path: Path, given_as: str | None) -> str:
     if given_as is None:
         where = (
             f"no database in this folder: the default one is ./sla_monitor.db "
-            f"({path.resolve()}), and a command that only reads creates none. Point to "
+            f"({path.resolve()}), and this command creates none. Point to "
             "yours with --database-url URL (before the command) or SLA_MONITOR_DATABASE_URL"
         )
     else:
         where = (
-            f"no database at {path.resolve()} ({given_as}), and a command that only reads "
-            "creates none. Check the path (--database-url or SLA_MONITOR_DATABASE_URL)"
+            f"no database at {path.resolve()} ({given_as}), and this command creates none. "
+            "Check the path (--database-url or SLA_MONITOR_DATABASE_URL)"
         )
     return f"{where}, or create one with `sla-monitor db upgrade` (import and demo do too)"
 

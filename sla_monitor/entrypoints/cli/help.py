@@ -47,6 +47,10 @@ class _Help:
     params: list[Any]
 
     def _print_as_written(self) -> None:
+        if getattr(self, "rich_markup_mode", None) != "rich" or not getattr(
+            typer.core, "HAS_RICH", True
+        ):
+            return  # plain text already
         self.help = escape(self.help) if self.help else self.help
         for param in self.params:
             if getattr(param, "help", None):
