@@ -7,13 +7,10 @@ the SLA. Pure: a claim's events and the working time of its goal's calendar in �
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from fractions import Fraction
-from itertools import chain, pairwise
-from typing import NamedTuple
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sla_monitor.domain.calendar import Calendars, WorkingTime
@@ -131,102 +128,3 @@ def delay_increments(old: ClaimDelay | None, new: ClaimDelay) -> list[tuple[str,
     if more > 0:
         out.append((DelayCounted.SENT_BACK, "", more))
     return out
-
-
-class ClosedDelay(NamedTuple):
-    """The figures of a claim paid or rejected in a report's window, with its group. A
-    plain tuple: a national month's report reads hundreds of thousands of them."""
-
-    channel: str
-    branch_code: str
-    wait: int | None
-    send_backs: int
-    paused: int
-    clock: int | None
-    end_to_end: int | None
-    end_to_end_calendar: int | None
-
-
-MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
-
-
-def nearest_rank(ordered: Sequence[int], p: Fraction) -> int | None:
-    """The p-quantile by nearest rank: the ⌈p·n⌉-th smallest value (the lower middle one for
-    a median of an even count); None of no values. Always a value that occurred."""
-    if not ordered:
-        return None
-    return ordered[max(1, math.ceil(p * len(ordered))) - 1]
-
-
-@dataclass(frozen=True)
-class DelayRow:
-    """A report's figures of one group (or of all, `group` ""): working amounts in
-    microseconds of working days, calendar amounts in microseconds."""
-
-    group: str
-    closed: int  # claims paid or rejected in the window
-    wait: tuple[int | None, int | None]  # median and 90th percentile
-    end_to_end: tuple[int | None, int | None]
-    end_to_end_calendar: tuple[int | None, int | None]
-    sent_back_twice: int  # claims sent back twice or more
-    paused: int  # working time their clocks spent paused
-    clock: int  # working time of their clocks from start to stop
-
-    @property
-    def sent_back_twice_share(self) -> float | None:
-        return None if self.closed == 0 else self.sent_back_twice / self.closed
-
-    @property
-    def paused_share(self) -> float | None:
-        return None if self.clock == 0 else self.paused / self.clock
-
-
-Ordered = tuple[list[int], list[int], list[int]]  # wait, end-to-end, and calendar, sorted
-
-
-def _ordered(claims: Sequence[ClosedDelay]) -> Ordered:
-    return (
-        sorted([c.wait for c in claims if c.wait is not None]),
-        sorted([c.end_to_end for c in claims if c.end_to_end is not None]),
-        sorted([c.end_to_end_calendar for c in claims if c.end_to_end_calendar is not None]),
-    )
-
-
-def _row(group: str, claims: Sequence[ClosedDelay], ordered: Ordered) -> DelayRow:
-    def quantiles(values: list[int]) -> tuple[int | None, int | None]:
-        return nearest_rank(values, MEDIAN), nearest_rank(values, P90)
-
-    timed = [c for c in claims if c.clock is not None]
-    wait, end_to_end, calendar = ordered
-    return DelayRow(
-        group,
-        len(claims),
-        quantiles(wait),
-        quantiles(end_to_end),
-        quantiles(calendar),
-        sum(c.send_backs >= 2 for c in claims),
-        sum(c.paused for c in timed),
-        sum(c.clock or 0 for c in timed),
-    )
-
-
-def delay_rows(
-    claims: Iterable[ClosedDelay], key: Callable[[str, str], str], groups: Sequence[str]
-) -> tuple[list[DelayRow], DelayRow]:
-    """Per group (`key` of a claim's channel and branch), in the order of `groups` and then of
-    any other, the figures of the claims closed in a report's window; and those of all."""
-    everything = list(claims)
-    # Grouped by channel and branch first: `key` is asked once a pair, not once a claim.
-    by_pair: dict[tuple[str, str], list[ClosedDelay]] = {}
-    for claim in everything:
-        by_pair.setdefault((claim.channel, claim.branch_code), []).append(claim)
-    by_group: dict[str, list[ClosedDelay]] = {g: [] for g in groups}
-    for (channel, branch), found in by_pair.items():
-        by_group.setdefault(key(channel, branch), []).extend(found)
-    ordered = {g: _ordered(found) for g, found in by_group.items()}
-    rows = [_row(g, found, ordered[g]) for g, found in by_group.items()]
-    # Every claim is in one group: all the values are the groups' sorted runs, merged.
-    waits, ends, calendars = (
-        sorted(chain.from_iterable(o[i] for o in ordered.values())) for i in range(3)
-    )
-    return rows, _row("", everything, (waits, ends, calendars))

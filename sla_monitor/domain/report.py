@@ -9,7 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sla_monitor.domain.calendar import WorkingTime
-from sla_monitor.domain.delay import DelayRow
+from sla_monitor.domain.delay_figures import DelayRow
 from sla_monitor.domain.goals import Status
 from sla_monitor.domain.timeutil import Instant, local_date
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sla_monitor.domain.delay import DelayRow
+from sla_monitor.domain.delay_figures import DelayRow
 from sla_monitor.domain.midnights import DAY_UNITS
 from sla_monitor.domain.report import Report
 from sla_monitor.render.i18n import _, decimal, group_name, integer, percent

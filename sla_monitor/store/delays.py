@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from sla_monitor.domain.delay import (
     ClaimDelay,
-    ClosedDelay,
     claim_delay,
     delay_goal,
     delay_increments,
     delay_time,
 )
+from sla_monitor.domain.delay_figures import ClosedDelay
 from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.recording import CounterKey
 from sla_monitor.domain.timer import Claim, SlaTimer

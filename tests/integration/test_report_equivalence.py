@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from sla_monitor.domain.delay import ClosedDelay, delay_rows
+from sla_monitor.domain.delay_figures import ClosedDelay
+from sla_monitor.domain.delay_groups import delay_rows
 from sla_monitor.domain.report import GoalFact, build_report
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, local_date, parse_rfc3339

@@ -103,7 +103,13 @@ def report_command(
         db = context.database(migrate=False)
         with session_scope(db) as session:
             behind = stale_claims(session=session)
-            report = period_report(session=session, sla=sla, period=period, as_of=moment)
+            report = period_report(
+                session=session,
+                sla=sla,
+                period=period,
+                as_of=moment,
+                breach_limit=breach_rows(output),
+            )
             if output in (ReportFormat.html, ReportFormat.xlsx):
                 write_document(session, sla, period, report, output, target)
     if behind:
@@ -123,6 +129,18 @@ def report_command(
         write_text(target, [documents.report_csv(report)])
     elif output is ReportFormat.table:
         tables.print_report(out, report, config)
+
+
+def breach_rows(output: ReportFormat) -> int | None:
+    """The breaches a format lists (the first, in the report's order), None for all: a table
+    and a page list the first only, so only those are read."""
+    if output is ReportFormat.table:
+        return tables.BREACH_ROWS
+    if output is ReportFormat.html:
+        from sla_monitor.render.page import BREACH_LIMIT  # loaded only for a page
+
+        return BREACH_LIMIT
+    return None
 
 
 def check_output(output: ReportFormat, target: str | None) -> None:
@@ -150,8 +168,13 @@ def write_document(
     if output is ReportFormat.html:
         by_branch = report
         if period.by != "branch":
+            # Only its summary is shown (the worst branches): none of its breaches is read.
             by_branch = period_report(
-                session=session, sla=sla, period=replace(period, by="branch"), as_of=report.as_of
+                session=session,
+                sla=sla,
+                period=replace(period, by="branch"),
+                as_of=report.as_of,
+                breach_limit=0,
             )
         html = page.report_page(report, sla.config, by_branch=by_branch, trend=trend)
         write_text(target, [html])
