@@ -27,6 +27,9 @@ class ClosedDelay(NamedTuple):
     end_to_end_calendar: int | None
 
 
+# A ClosedDelay as a store reads it: a plain tuple in the same order.
+ClosedRow = tuple[str, str, int | None, int, int, int | None, int | None, int | None]
+
 MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
 
-from sla_monitor.domain.delay_figures import MEDIAN, P90, ClosedDelay, DelayRow
+from sla_monitor.domain.delay_figures import MEDIAN, P90, ClosedDelay, ClosedRow, DelayRow
 
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
 def _ranks(counts: Ints, p: Fraction) -> Ints:
@@ -27,35 +29,37 @@ def _ranks(counts: Ints, p: Fraction) -> Ints:
 Quantiles = list[tuple[int | None, int | None]]  # median and 90th percentile, a group each
 
 
-def _quantiles(column: Sequence[int | None], group: Ints, groups: int) -> Quantiles:
+def _quantiles(values: Floats, group: Ints, groups: int) -> Quantiles:
     """Each group's median and 90th percentile of a figure, its missing values left out."""
-    # A float column turns None into NaN in C; every amount is below 2**53 microseconds
-    # (285 years), so each value is exact as a float and back as an integer.
-    values = np.array(column, dtype=np.float64)
     known = ~np.isnan(values)
     found, in_group = values[known].astype(np.int64), group[known]
-    found = found[np.lexsort((found, in_group))]  # by group, then by value
+    # By group, then by value; all in one group, by value.
+    found = found[np.lexsort((found, in_group))] if groups > 1 else np.sort(found)
     counts = np.bincount(in_group, minlength=groups)
     if not found.size:
         return [(None, None)] * groups
     starts = np.cumsum(counts) - counts
     last = found.size - 1  # a group with no values points anywhere: its pick is dropped
-    median, p90 = (found[np.minimum(starts + _ranks(counts, p) - 1, last)] for p in (MEDIAN, P90))
+    median, p90 = (
+        found[np.minimum(starts + _ranks(counts, p) - 1, last)].tolist() for p in (MEDIAN, P90)
+    )
     return [
-        (int(m), int(q)) if n else (None, None) for m, q, n in zip(median, p90, counts, strict=True)
+        (m, q) if n else (None, None) for m, q, n in zip(median, p90, counts.tolist(), strict=True)
     ]
 
 
 @dataclass(frozen=True)
 class _Columns:
-    """The closed claims' figures, a column each."""
+    """The closed claims' figures, a column each. A figure that may be missing is a float
+    column, NaN where it is: every amount is below 2**53 microseconds (285 years), so each
+    value is exact as a float and back as an integer."""
 
-    wait: Sequence[int | None]
+    wait: Floats
     send_backs: Ints
     paused: Ints
-    clock: Sequence[int | None]
-    end_to_end: Sequence[int | None]
-    end_to_end_calendar: Sequence[int | None]
+    clock: Floats
+    end_to_end: Floats
+    end_to_end_calendar: Floats
 
 
 def _rows(columns: _Columns, group: Ints, names: Sequence[str]) -> list[DelayRow]:
@@ -68,7 +72,7 @@ def _rows(columns: _Columns, group: Ints, names: Sequence[str]) -> list[DelayRow
     closed = np.bincount(group, minlength=size)
     twice = np.bincount(group[columns.send_backs >= 2], minlength=size)
     # The clocks that ran: their paused and total working time, summed in exact integers.
-    clocks = np.array(columns.clock, dtype=np.float64)
+    clocks = columns.clock
     timed = ~np.isnan(clocks)
     paused, clock = np.zeros(size, np.int64), np.zeros(size, np.int64)
     np.add.at(paused, group[timed], columns.paused[timed])
@@ -89,7 +93,7 @@ def _rows(columns: _Columns, group: Ints, names: Sequence[str]) -> list[DelayRow
 
 
 def delay_rows(
-    claims: Iterable[ClosedDelay], key: Callable[[str, str], str], groups: Sequence[str]
+    claims: Iterable[ClosedRow], key: Callable[[str, str], str], groups: Sequence[str]
 ) -> tuple[list[DelayRow], DelayRow]:
     """Per group (`key` of a claim's channel and branch), in the order of `groups` and then of
     any other, the figures of the claims closed in a report's window; and those of all."""
@@ -97,19 +101,20 @@ def delay_rows(
     names = {g: i for i, g in enumerate(groups)}
     # `key` is asked once a channel and branch, not once a claim.
     pairs: dict[tuple[str, str], int] = {}
-    pair_of = [pairs.setdefault((c[0], c[1]), len(pairs)) for c in rows]
+    pair_of = [pairs.setdefault((channel, branch), len(pairs)) for channel, branch, *_ in rows]
     group_of = [names.setdefault(key(channel, branch), len(names)) for channel, branch in pairs]
     group = np.array(group_of, dtype=np.int64)[np.array(pair_of, dtype=np.int64)]
+    # A column at a time (itemgetter runs in C; zip(*rows) would call next() on every row).
     _, _, wait, send_backs, paused, clock, end_to_end, calendar = (
-        zip(*rows, strict=True) if rows else [()] * len(ClosedDelay._fields)
+        list(map(itemgetter(i), rows)) for i in range(len(ClosedDelay._fields))
     )
     columns = _Columns(
-        wait,
+        np.array(wait, dtype=np.float64),
         np.array(send_backs, dtype=np.int64),
         np.array(paused, dtype=np.int64),
-        clock,
-        end_to_end,
-        calendar,
+        np.array(clock, dtype=np.float64),
+        np.array(end_to_end, dtype=np.float64),
+        np.array(calendar, dtype=np.float64),
     )
     everyone = np.zeros(len(rows), dtype=np.int64)
     return _rows(columns, group, list(names)), _rows(columns, everyone, [""])[0]

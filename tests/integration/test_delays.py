@@ -4,9 +4,12 @@ tests/unit/test_delay.py, computed by hand there."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, select
 
 from sla_monitor.domain.delay import DelayCounted
+from sla_monitor.domain.delay_figures import ClosedDelay
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.store import counters
@@ -69,13 +72,15 @@ def test_closed_in_the_window_by_as_of(db: Engine, sla: SlaTimer) -> None:
     start = parse_rfc3339("2026-08-01T00:00:00+07:00")
     end = parse_rfc3339("2026-09-01T00:00:00+07:00")
     with session_scope(db) as session:
-        august = closed_delays(session, (start, end), end)
+
+        def closed(*args: Any, **kwargs: Any) -> list[ClosedDelay]:
+            return [ClosedDelay(*row) for row in closed_delays(session, *args, **kwargs)]
+
+        august = closed((start, end), end)
         week = end + 7 * 24 * HOUR
-        everything = closed_delays(session, (start, week), week)
-        before_paid = closed_delays(
-            session, (start, end), parse_rfc3339("2026-08-31T14:59:59+07:00")
-        )
-        dps = closed_delays(session, (start, week), week, branches=["DPS"])
+        everything = closed((start, week), week)
+        before_paid = closed((start, end), parse_rfc3339("2026-08-31T14:59:59+07:00"))
+        dps = closed((start, week), week, branches=["DPS"])
     assert [(d.branch_code, d.send_backs, d.end_to_end) for d in august] == [("JKT", 2, 221 * HOUR)]
     assert sorted(d.branch_code for d in everything) == ["DPS", "JKT"]
     assert before_paid == []
