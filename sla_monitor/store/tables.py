@@ -177,13 +177,14 @@ class GoalVersionRow(SQLModel, table=True):
             sqlite_where=OPEN_PHASES,
             postgresql_where=OPEN_PHASES,
         ),
-        # Goals stopped after their deadline, by when they stopped: the breaches a report
-        # lists as closed late, found without reading the month's other goals.
+        # Goals stopped after their deadline, by when they stopped, with every column a
+        # report tests them by: the breaches it lists as closed late, found and counted
+        # without reading the month's other goals.
         Index(
             "ix_goal_versions_closed_late",
             "ended_at",
             "due_at",
-            *WINDOW_COLUMNS[:5],
+            *WINDOW_COLUMNS,
             "claim_id",
             sqlite_where=CLOSED_LATE,
             postgresql_where=CLOSED_LATE,

@@ -54,7 +54,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_goal_versions_closed_late",
         "goal_versions",
-        ["ended_at", "due_at", *WINDOW, "claim_id"],
+        ["ended_at", "due_at", *WINDOW, "phase", "claim_id"],
         sqlite_where=CLOSED_LATE,
         postgresql_where=CLOSED_LATE,
     )
