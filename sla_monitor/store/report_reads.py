@@ -183,7 +183,8 @@ def _report_goals(session: Session, queries: Sequence[Select[Any]]) -> list[Repo
     # breaches share a few thousand deadlines.
     instant = _converter(session)
     raw = [type_coerce(v[n], String) if n in INSTANT_COLUMNS else v[n] for n in RECORD_COLUMNS]
-    columns = (v.claim_id, v.channel, v.branch_code, c.policy_id, v.valid_from, *raw)
+    valid_from = type_coerce(v.valid_from, String)
+    columns = (v.claim_id, v.channel, v.branch_code, c.policy_id, valid_from, *raw)
     listed: list[ReportGoal] = []
     for conditions in queries:
         query = (
@@ -204,7 +205,7 @@ def _report_goals(session: Session, queries: Sequence[Select[Any]]) -> list[Repo
                 elapsed,
                 target,
             )
-            listed.append(ReportGoal(row[0], row[1], row[2], record, row[3], row[4]))
+            listed.append(ReportGoal(row[0], row[1], row[2], record, row[3], instant(row[4])))
     return listed
 
 
