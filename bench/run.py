@@ -886,7 +886,10 @@ class Suite:
         self.notes += [
             f"Month reports: `period_report` of {first} to {last} (the workload's last month; "
             "its claims run until the 30th) at the end of the data, the national report "
-            "with no filter, every breach of the month listed. Each figure is the wall time "
+            "with no filter, as a table lists it (its first 50 breaches, and how many there "
+            "are) and as JSON (every breach); and of the month before, as of 10 days after its "
+            "end, the store holding three more weeks of events (the kept day counts corrected "
+            "by every version changed since). Each figure is the wall time "
             "and, beside it, the CPU time of the benchmark process: on SQLite all the work, "
             "on PostgreSQL the client's share (the server's is not in it). The CPU time "
             "is less inflated than the wall time when other work shares the cores.",
