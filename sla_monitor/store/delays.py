@@ -23,7 +23,7 @@ from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.recording import CounterKey
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.bulk import insert_rows
+from sla_monitor.store.bulk import driver_rows, insert_rows
 from sla_monitor.store.instants import naive_utc, sqlite_text
 from sla_monitor.store.tables import DELAYS
 from sla_monitor.store.transactions import chunks
@@ -161,12 +161,5 @@ def closed_delays(
         if wanted is not None:
             conditions.append(f"{column} IN ({', '.join(mark for _ in wanted) or 'NULL'})")
             params += wanted
-    # On the driver's cursor: a month's hundreds of thousands of rows as the driver's tuples,
-    # without a Row object each (twice the time), as store.bulk writes them.
     sql = f"SELECT {', '.join(CLOSED_COLUMNS)} FROM {DELAYS.name} WHERE {' AND '.join(conditions)}"
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cast(list[ClosedRow], cursor.fetchall())
-    finally:
-        cursor.close()
+    return cast(list[ClosedRow], driver_rows(session, sql, params))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -89,3 +90,27 @@ def test_exposed_with_the_other_families_and_no_claim_id() -> None:
     assert 'sla_claim_end_to_end_working_days_count{branch="JKT",channel="online"} 1.0' in text
     assert "claim_id" not in text
     assert Exposition(Snapshot(), config).render_sla(Snapshot()) == b""
+
+
+def test_a_snapshot_with_the_same_counts_reuses_their_text_and_shows_its_stamps() -> None:
+    """Most snapshots change only when the evaluation ran: their counts and counters are
+    rendered once, and the text is what rendering everything gives."""
+    config = load_config(CONFIG)
+    first = replace(snapshot(), evaluated_at=DAY, duration_us=1_000)
+    exposition = Exposition(first, config)
+    later = replace(first, counters=Counter(first.counters), evaluated_at=2 * DAY)
+    whole = exposition.text.write(exposition.series.of(later)) + exposition.delays.render(later)
+    calls: list[Snapshot] = []
+    counted = exposition.series.counted
+    exposition.series.counted = lambda snap: calls.append(snap) or counted(snap)  # type: ignore[method-assign]
+    exposition.publish(later)
+    assert exposition.render_sla(later) == whole
+    assert calls == []  # the same counts: not rendered again
+    more = Counter(later.counters)
+    more[(DelayCounted.SENT_BACK, "online", "", "JKT", "")] += 1
+    changed = replace(later, counters=more)
+    exposition.publish(changed)
+    assert len(calls) == 1
+    assert b'sla_documents_sent_back_total{branch="JKT",channel="online"} 5.0' in (
+        exposition.render()
+    )
