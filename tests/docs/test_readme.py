@@ -54,6 +54,11 @@ INPUT_FILES = {
         }
     )
     + "\n",
+    # A branch's spreadsheet saved as CSV by Indonesian Excel: ';', a byte-order mark, CRLF,
+    # headers as people type them, local times.
+    "cabang.csv": "\ufeffEvent ID;Claim ID;Type;Occurred at;Channel;Branch code\r\n"
+    "CSV-1;JHT-CSV-1;submitted;2026-03-02 09:15;offline;jkt\r\n"
+    "CSV-2;JHT-CSV-1;documents_completed;02/03/2026 10:00;;\r\n",
 }
 PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9 _-]*>")
 TABLE_ROW = ("┃", "│")  # rich's header and body rows; borders and titles are not compared
