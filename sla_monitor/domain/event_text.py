@@ -4,8 +4,6 @@ message must stay short, valid UTF-8 and safe to log, whatever the sender put in
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # a reason may hold tabs and newlines
@@ -44,9 +42,9 @@ def field_name(key: object) -> str:
 
 
 def text_field(
-    raw: Mapping[str, Any], key: str, *, max_len: int, required: bool, multiline: bool = False
+    key: str, value: object, *, max_len: int, required: bool, multiline: bool = False
 ) -> str | None:
-    value = raw.get(key)
+    """The value of field `key` if it is text the field may hold; None if not given."""
     if value is None:
         if required:
             raise ValueError(f"'{key}' is required")

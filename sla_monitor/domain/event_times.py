@@ -4,9 +4,7 @@ read in the zone of its claim's branch once that is known (events.LocalTime)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sla_monitor.domain.local_times import wall_clock
 from sla_monitor.domain.spelling import FileReading
@@ -22,10 +20,9 @@ MAX_FUTURE = 5 * 60 * MICROS
 EARLIEST = parse_rfc3339("2000-01-01T00:00:00Z")
 
 
-def occurred_at(raw: Mapping[str, Any], now: Instant, reading: FileReading | None) -> Instant:
+def occurred_at(stamp: object, now: Instant, reading: FileReading | None) -> Instant:
     """The event's instant: RFC 3339 with an offset, not ahead of `now`, not absurdly early;
     from a file read with --assume-local, the local time it shows (`LocalWall`)."""
-    stamp = raw.get("occurred_at")
     if stamp is None:
         raise ValueError("'occurred_at' is required")
     if not isinstance(stamp, str):

@@ -6,7 +6,7 @@ claim's channel and branch, duplicates, a second `submitted`) is checked by the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -173,6 +173,22 @@ def parse_event(
     return item
 
 
+def parse_values(
+    values: Sequence[object],
+    *,
+    now: Instant,
+    channels: Collection[str],
+    branches: Collection[str],
+    reading: FileReading | None = None,
+) -> Event | EventError:
+    """The event whose fields hold `values`, in the order of FIELDS (absent: None), or why
+    not: for input already known to name no other field (event_wire.py)."""
+    try:
+        return _checked(values, now, channels, branches, reading)
+    except ValueError as exc:
+        return _rejection(exc, values[0])
+
+
 def _parsed(
     raw: object,
     now: Instant,
@@ -185,12 +201,16 @@ def _parsed(
     if not isinstance(raw, Mapping):
         return EventError(f"an event must be a JSON object, got {type(raw).__name__}")
     try:
-        return _parse(raw, now, channels, branches, reading)
+        _refuse_unknown_fields(raw)
+        return _checked(tuple(map(raw.get, FIELDS)), now, channels, branches, reading)
     except ValueError as exc:
-        given = raw.get("event_id")
-        # Named in the rejection only when it is a usable id: the response must be valid JSON.
-        usable = isinstance(given, str) and is_plain_text(given, max_len=128)
-        return EventError(str(exc), given if usable else None)
+        return _rejection(exc, raw.get("event_id"))
+
+
+def _rejection(exc: ValueError, given: object) -> EventError:
+    # Named in the rejection only when it is a usable id: the response must be valid JSON.
+    usable = given if isinstance(given, str) and is_plain_text(given, max_len=128) else None
+    return EventError(str(exc), usable)
 
 
 def _refuse_unknown_fields(raw: Mapping[str, Any]) -> None:
@@ -207,18 +227,29 @@ def _refuse_unknown_fields(raw: Mapping[str, Any]) -> None:
         )
 
 
-def _parse(
-    raw: Mapping[str, Any],
+def _amount(value: Any) -> int | None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT
+    ):
+        raise ValueError(
+            f"'amount' must be a whole number of Rupiah from 0 to 10^15, got {shown(value)}"
+        )
+    return value
+
+
+def _checked(
+    values: Sequence[Any],
     now: Instant,
     channels: Collection[str],
     branches: Collection[str],
     reading: FileReading | None,
 ) -> Event | LocalTime:
-    _refuse_unknown_fields(raw)
+    """Every rule of one event, on the values of its fields (in the order of FIELDS)."""
+    event_id, claim_id, kind, stamp, channel, branch, employer, batch, amount, reason = values
     folds = reading or _STRICT
-    event_id = text_field(raw, "event_id", max_len=128, required=True)
-    claim_id = text_field(raw, "claim_id", max_len=64, required=True)
-    kind = text_field(raw, "type", max_len=64, required=True)
+    event_id = text_field("event_id", event_id, max_len=128, required=True)
+    claim_id = text_field("claim_id", claim_id, max_len=64, required=True)
+    kind = text_field("type", kind, max_len=64, required=True)
     assert event_id is not None and claim_id is not None and kind is not None
     if (
         kind not in EVENT_TYPES
@@ -230,10 +261,10 @@ def _parse(
         )
     local: LocalWall | None = None
     try:
-        instant = occurred_at(raw, now, reading)
+        instant = occurred_at(stamp, now, reading)
     except LocalWall as wall:
         instant, local = 0, wall  # its instant comes with the claim's branch
-    channel = text_field(raw, "channel", max_len=64, required=kind == "submitted")
+    channel = text_field("channel", channel, max_len=64, required=kind == "submitted")
     if channel is not None and channel not in channels:
         channel = folds.channels.get(channel.casefold(), channel)
         if channel not in channels:
@@ -241,7 +272,7 @@ def _parse(
                 f"unknown channel {channel!r}; configured: {', '.join(channels)}"
                 + did_you_mean(channel, channels)
             )
-    branch = text_field(raw, "branch_code", max_len=32, required=kind == "submitted")
+    branch = text_field("branch_code", branch, max_len=32, required=kind == "submitted")
     if branch is not None and branch not in branches:
         branch = folds.branches.get(branch.casefold(), branch)
         if branch not in branches:
@@ -250,23 +281,17 @@ def _parse(
                 + did_you_mean(branch, branches)
                 + "; `sla-monitor branches` lists it"
             )
-    amount = raw.get("amount")
-    if amount is not None and (
-        isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= MAX_AMOUNT
-    ):
-        raise ValueError(
-            f"'amount' must be a whole number of Rupiah from 0 to 10^15, got {shown(amount)}"
-        )
+    amount = _amount(amount)  # checked before the fields below: the first fault is named
     event = Event(
-        event_id=event_id,
-        claim_id=claim_id,
-        type=kind,
-        occurred_at=instant,
-        channel=channel,
-        branch_code=branch,
-        employer_id=text_field(raw, "employer_id", max_len=64, required=False),
-        batch_id=text_field(raw, "batch_id", max_len=64, required=False),
-        amount=amount,
-        reason=text_field(raw, "reason", max_len=500, required=False, multiline=True),
+        event_id,
+        claim_id,
+        kind,
+        instant,
+        channel,
+        branch,
+        text_field("employer_id", employer, max_len=64, required=False),
+        text_field("batch_id", batch, max_len=64, required=False),
+        amount,
+        text_field("reason", reason, max_len=500, required=False, multiline=True),
     )
     return event if local is None else LocalTime(event, local.wall, local.stamp)

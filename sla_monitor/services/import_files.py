@@ -11,14 +11,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import IO
+from typing import IO, cast
 
 from sqlalchemy import Engine
 
+from sla_monitor.domain.event_wire import parse_plain
 from sla_monitor.domain.events import Event, EventError, LocalTime, load_json, parse_events
 from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timer import SlaTimer
@@ -106,16 +107,28 @@ def decoded(line: SourceLine) -> object:
 
 
 def parse_lines(
-    batch: Iterable[SourceLine],
+    batch: Sequence[SourceLine],
     *,
     now: Instant,
     channels: Collection[str],
     branches: Collection[str],
     reading: FileReading | None = None,
 ) -> list[Event | EventError]:
-    """One batch of source lines, parsed: the same function inline and in a worker."""
-    raws = [decoded(line) for line in batch]
-    return parse_events(raws, now=now, channels=channels, branches=branches, reading=reading)
+    """One batch of source lines, parsed: the same function inline and in a worker. A JSONL
+    line is decoded in C where it can be (event_wire.py); the others, CSV and Excel rows
+    among them, are decoded the slow way, which also says why a line is refused."""
+    items = [
+        None
+        if line.json is None
+        else parse_plain(line.json, now=now, channels=channels, branches=branches, reading=reading)
+        for line in batch
+    ]
+    slow = [index for index, item in enumerate(items) if item is None]
+    raws = [decoded(batch[index]) for index in slow]
+    parsed = parse_events(raws, now=now, channels=channels, branches=branches, reading=reading)
+    for index, item in zip(slow, parsed, strict=True):
+        items[index] = item
+    return cast(list[Event | EventError], items)  # each None was replaced just above
 
 
 _Config = tuple[tuple[str, ...], frozenset[str], FileReading | None]
