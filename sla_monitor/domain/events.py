@@ -7,10 +7,11 @@ claim's channel and branch, duplicates, a second `submitted`) is checked by the 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from sla_monitor.domain.event_json import load_json as load_json
 from sla_monitor.domain.event_text import field_name, shown, text_field
@@ -73,8 +74,11 @@ class EventError(ValueError):
         return EventError, (str(self), self.event_id)
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(msgspec.Struct, frozen=True, gc=False):
+    """A valid event. A Struct rather than a dataclass: built in C, ten times faster, and
+    every event of an import is built once; it pickles as a plain tuple (parse workers), and
+    holds only text and numbers, so the collector need not track it."""
+
     event_id: str
     claim_id: str
     type: str
@@ -86,13 +90,8 @@ class Event:
     amount: int | None = None
     reason: str | None = None
 
-    def __reduce__(self) -> tuple[Callable[..., Event], tuple[object, ...]]:
-        # Parse workers send events by the thousand: a plain tuple pickles several times
-        # faster than a dataclass's state dict.
-        return Event, tuple(getattr(self, name) for name in FIELDS)
-
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if v is not None}
+        out = {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
         out["occurred_at"] = format_rfc3339(self.occurred_at)
         return out
 
