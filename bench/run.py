@@ -50,11 +50,14 @@ from sla_monitor.config import load_config
 from sla_monitor.domain.calendar import DAY_UNITS
 from sla_monitor.domain.goals import ClockEvent, record, trace
 from sla_monitor.domain.policy import Goal, SlaConfig
+from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.render.tables import BREACH_ROWS as TABLE_BREACHES
 from sla_monitor.services.backlog import BacklogQuery, backlog
 from sla_monitor.services.evaluate import evaluate
+from sla_monitor.services.import_files import BATCH as IMPORT_BATCH
+from sla_monitor.services.import_files import parse_lines, read_jsonl
 from sla_monitor.services.reports import (
     Period,
     daily_report,
@@ -559,6 +562,50 @@ class Suite:
             raise BenchError(f"sla-monitor import did not count {expected} lines: {done.stdout!r}")
         return done.seconds, done.max_rss_kb
 
+    def _parse_once(self, path: Path, decode_only: bool) -> float:
+        """Seconds to parse the file's lines as an import does (`parse_lines`, batch by batch,
+        the rules of `sla-monitor import`), or only to `json.loads` them; reading not timed."""
+        config, seconds = self.config, 0.0
+        reading = FileReading.of(config.channels, config.branches, assume_local=False)
+        channels, branches = tuple(config.channels), frozenset(config.branches)
+        now = int(time.time() * 1_000_000)
+        with path.open("rb") as source:
+            lines = read_jsonl(source, lambda size: None)
+            while batch := list(itertools.islice(lines, IMPORT_BATCH)):
+                started = time.perf_counter()
+                if decode_only:
+                    for line in batch:
+                        json.loads(line.json or "")
+                else:
+                    parse_lines(
+                        batch, now=now, channels=channels, branches=branches, reading=reading
+                    )
+                seconds += time.perf_counter() - started
+        return seconds
+
+    def parsing(self, path: Path, n: int) -> None:
+        name = f"event parsing: `parse_lines` of {n:,} JSONL lines (decode and every rule)"
+        with self.guard(name):
+            runs: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(self.plan.runs):  # alternating, so both see the same machine
+                for decode_only, times in runs.items():
+                    times.append(self._parse_once(path, decode_only))
+            figure, decoded = median(runs[False]), median(runs[True])
+            self.add(
+                Row(
+                    name,
+                    rate(n, figure, "events"),
+                    reference=f"`json.loads` of the same lines alone: {rate(n, decoded, 'lines')}",
+                    ratio=f"{decoded / figure:.0%}",
+                )
+            )
+            self.notes.append(
+                "Parsing: in this process, the import file's lines read first (not timed), then "
+                "`parse_lines` in batches as `sla-monitor import` parses them (JSON decoded and "
+                "typed in C by msgspec, every rule of the one event parser run on the values); "
+                "the reference only decodes the same lines with `json.loads`, checking nothing."
+            )
+
     def imports(self) -> None:
         plan = self.plan
         with self.guard("import: prepare the event file"):
@@ -566,6 +613,7 @@ class Suite:
         if self.import_file is None:
             return
         n = self.import_lines
+        self.parsing(path, n)
         one = self.work / "one.jsonl"
         with path.open("rb") as source:
             one.write_bytes(source.readline())

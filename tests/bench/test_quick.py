@@ -34,6 +34,7 @@ EXPECTED = (
     ("goal materialisation", False),
     ("`sla-monitor import` of", True),
     ("`sla-monitor import` peak RSS", True),
+    ("event parsing: `parse_lines`", False),
     ("HTTP ingest", True),
     ("evaluation, 1,000 open claims", True),
     ("evaluation, 10,000 open claims", True),
