@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import subprocess
 import threading
 import time
@@ -314,10 +315,41 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
         engine.dispose()
 
 
+COUNTERS_SQL = "SELECT name, channel, goal, branch, detail, value FROM metric_counters"
+GOALS_SQL = (
+    "SELECT channel, goal_id, branch_code, phase, ended_at, due_at, breach_recorded_at, "
+    "outcome_recorded FROM claim_goals"
+)
+
+
 def counter_values(url: str) -> dict[tuple[str, str, str, str, str], int]:
     """metric_counters: (name, channel, goal, branch, detail) -> value."""
-    rows = query(url, "SELECT name, channel, goal, branch, detail, value FROM metric_counters")
+    return _counters(query(url, COUNTERS_SQL))
+
+
+def _counters(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str, str, str, str], int]:
     return {(row[0], row[1], row[2], row[3], row[4]): int(row[5]) for row in rows}
+
+
+def snapshot_query(url: str, *sqls: str) -> list[list[tuple[Any, ...]]]:
+    """The rows of each query, all read in one snapshot of the database (one repeatable-read
+    transaction on PostgreSQL, one explicit read transaction on SQLite): a service still
+    writing cannot commit between them."""
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            # pysqlite begins no transaction for a SELECT: begin one on the driver itself.
+            raw = sqlite3.connect(engine.url.database or "", isolation_level=None)
+            try:
+                raw.execute("BEGIN")
+                return [[tuple(row) for row in raw.execute(sql)] for sql in sqls]
+            finally:
+                raw.close()
+        repeatable = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        with repeatable as connection, connection.begin():
+            return [[tuple(row) for row in connection.execute(text(sql))] for sql in sqls]
+    finally:
+        engine.dispose()
 
 
 def accounting_problems(url: str) -> list[str]:
@@ -325,9 +357,12 @@ def accounting_problems(url: str) -> list[str]:
 
     In these workloads no goal is cancelled after a stop, so each stopped goal was closed
     exactly once, whatever order its events came in; and a breach, once recorded on a goal,
-    stays recorded (and counted) forever.
+    stays recorded (and counted) forever. The counters and the goals are read in one
+    snapshot: a goal and its counters are committed together, but a service that is still
+    recomputing claims could commit between two separate reads.
     """
-    values = counter_values(url)
+    counter_rows, goal_rows = snapshot_query(url, COUNTERS_SQL, GOALS_SQL)
+    values = _counters(counter_rows)
     closed: Counter[tuple[str, str, str]] = Counter()
     breaches: Counter[tuple[str, str, str]] = Counter()
     for (name, channel, goal, branch, _detail), value in values.items():
@@ -338,11 +373,7 @@ def accounting_problems(url: str) -> list[str]:
     stopped: Counter[tuple[str, str, str]] = Counter()
     recorded: Counter[tuple[str, str, str]] = Counter()
     problems = []
-    for channel, goal, branch, phase, ended, due, breach_at, outcome in query(
-        url,
-        "SELECT channel, goal_id, branch_code, phase, ended_at, due_at, breach_recorded_at, "
-        "outcome_recorded FROM claim_goals",
-    ):
+    for channel, goal, branch, phase, ended, due, breach_at, outcome in goal_rows:
         key = (channel, goal, branch)
         if phase == "stopped":
             stopped[key] += 1
