@@ -69,7 +69,7 @@ from sla_monitor.store import day_counts, evaluator
 from sla_monitor.store.backlog import BATCH as BACKLOG_FETCH
 from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims
-from sla_monitor.store.tables import OPEN_COUNTS, GoalRow
+from sla_monitor.store.tables import BREACH_RECORDS, OPEN_COUNTS, GoalRow
 
 from . import reference, workload
 from .processes import (
@@ -1280,7 +1280,8 @@ def settle(db: DbEngine) -> None:
 
 
 def clear_breaches(db: DbEngine, recorded_at: int) -> None:
-    """Undo an evaluation's breach recording, so the next run does the same work."""
+    """Undo an evaluation's breach recording, so the next run does the same work: its breach
+    records (a store before migration 0014 stamped the goal rows instead)."""
     goals = GoalRow.__table__  # type: ignore[attr-defined]
     with session_scope(db) as session:
         session.execute(
@@ -1288,6 +1289,8 @@ def clear_breaches(db: DbEngine, recorded_at: int) -> None:
             .where(goals.c.breach_recorded_at == recorded_at)
             .values(breach_recorded_at=None)
         )
+        records = BREACH_RECORDS.c
+        session.execute(delete(BREACH_RECORDS).where(records.recorded_at == recorded_at))
 
 
 def saved_counts(db: DbEngine) -> tuple[list[dict[str, Any]], int | None]:

@@ -51,9 +51,11 @@ def evaluate(
     """
     with session_scope(db) as session:
         since = evaluator.hold_for_evaluation(session)
-        recorded = record_passed_deadlines(session, now)
-        drift: dict[CountKey, tuple[int, int]] = {}
         recounting = recount or since is None or now < since
+        # The deadlines passed since the last evaluation; all of them on a recount, which
+        # also records any an earlier range missed.
+        recorded = record_passed_deadlines(session, now, since=None if recounting else since)
+        drift: dict[CountKey, tuple[int, int]] = {}
         if recounting:
             counts = open_counts.recount(session, now)
             if since is not None and now >= since:

@@ -1,6 +1,7 @@
 """The tables of what is counted beside the goals: the Prometheus counters, the open goals
-by status, the goals by day, and each claim's delay before and around its clock. Each is
-kept current in the transaction that rewrites a claim's goals.
+by status, the goals by day, each claim's delay before and around its clock, and the
+breaches an evaluation recorded. Each is kept current in the transaction that rewrites a
+claim's goals.
 """
 
 from __future__ import annotations
@@ -98,8 +99,21 @@ class ClaimDelayRow(SQLModel, table=True):
     )
 
 
+class BreachRecordRow(SQLModel, table=True):
+    """A breach an evaluation recorded when time passed a goal's deadline (store.breaches):
+    a row inserted, so the goal's own row, in every index of open goals, is not rewritten
+    for it. The next rewrite of the claim's goals folds it into the goal's
+    `breach_recorded_at` and deletes it."""
+
+    __tablename__ = "goal_breach_records"
+
+    claim_id: str = Field(primary_key=True, max_length=64)
+    goal_id: str = Field(primary_key=True, max_length=64)
+    recorded_at: Instant = instant_field(nullable=False)
+
+
 # The tables as SQLAlchemy Core sees them.
 COUNT_TABLES = tuple(
     SQLModel.metadata.tables[row.__tablename__]
-    for row in (CounterRow, OpenCountRow, GoalDayCountRow, ClaimDelayRow)
+    for row in (CounterRow, OpenCountRow, GoalDayCountRow, ClaimDelayRow, BreachRecordRow)
 )

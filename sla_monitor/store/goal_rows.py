@@ -16,7 +16,15 @@ from sla_monitor.domain.goals import COUNTED_PHASES, ClockEvent, GoalRecord
 from sla_monitor.domain.recording import CounterKey, Recorded, account
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store import counters, day_counts, delays, evaluator, fingerprints, open_counts
+from sla_monitor.store import (
+    breaches,
+    counters,
+    day_counts,
+    delays,
+    evaluator,
+    fingerprints,
+    open_counts,
+)
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.queries import RECORD_COLUMNS, histories, stored_record
 from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS, ClaimRow
@@ -62,6 +70,8 @@ def recompute_claims(
     for part in chunks(ids):
         session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
         session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
+    # The breaches an evaluation recorded are in the new goal rows now (`_stored_goals`).
+    breaches.forget_records(session, ids)
     in_use = filter(None, sla.fingerprints.values())
     fingerprints.keep(session=session, fingerprints=in_use, now=now)
     insert_rows(session, GOALS, rewrite.goals)
@@ -145,6 +155,8 @@ def _stored_goals(session: Session, claim_ids: Sequence[str]) -> dict[str, dict[
     """These claims' goal rows as stored, by claim and goal."""
     g = GOALS.c
     found: defaultdict[str, dict[str, _StoredGoal]] = defaultdict(dict)
+    # A breach an evaluation recorded is in a row of its own until the goal is rewritten.
+    records = breaches.recorded_breaches(session, claim_ids)
     for part in chunks(claim_ids):
         query = select(
             g.claim_id, g.breach_recorded_at, g.outcome_recorded, *(g[n] for n in RECORD_COLUMNS)
@@ -153,6 +165,7 @@ def _stored_goals(session: Session, claim_ids: Sequence[str]) -> dict[str, dict[
         # read, or waits until these rows are rewritten; it is never counted twice.
         for row in session.connection().execute(query.with_for_update()):
             record = stored_record(row[3:])
-            recorded = Recorded(row.breach_recorded_at, row.outcome_recorded)
+            breach_at = row.breach_recorded_at or records.get((row.claim_id, record.goal_id))
+            recorded = Recorded(breach_at, row.outcome_recorded)
             found[row.claim_id][record.goal_id] = _StoredGoal(record, recorded)
     return found

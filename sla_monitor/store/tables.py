@@ -240,7 +240,7 @@ EVENTS, CLAIMS, GOALS, VERSIONS, EVALUATOR, FINGERPRINTS = (
     SQLModel.metadata.tables[row.__tablename__]
     for row in (EventRow, ClaimRow, GoalRow, GoalVersionRow, EvaluatorRow, CalendarFingerprintRow)
 )
-COUNTERS, OPEN_COUNTS, DAY_COUNTS, DELAYS = COUNT_TABLES
+COUNTERS, OPEN_COUNTS, DAY_COUNTS, DELAYS, BREACH_RECORDS = COUNT_TABLES
 
 # The versions by the instant they last changed: when they began for a current one, when
 # they ended for one superseded. A report that adds up the kept day counts (the goals as

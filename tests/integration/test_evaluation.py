@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.entrypoints.scheduler import Monitor
 from sla_monitor.services.evaluate import evaluate, load_snapshot
 from sla_monitor.store import evaluator as lease
+from sla_monitor.store.db import session_scope
 from sla_monitor.store.evaluator import LEASE
+from sla_monitor.store.tables import BREACH_RECORDS, GOALS
 
 from .helpers import ev, store, submitted
 
@@ -318,3 +320,44 @@ def test_an_evaluation_reads_goals_through_the_partial_indexes_only(
             used = " ".join(str(row[-1]) for row in plan)
             assert any(f"INDEX {name} " in used for name in partial), (statement, used)
     db.dispose()
+
+
+def test_a_breach_recorded_by_an_evaluation_is_folded_into_the_goal_by_a_rewrite(
+    db: Engine, sla: SlaTimer
+) -> None:
+    """An evaluation inserts a breach record and leaves the goal's row as it was; the next
+    rewrite of the claim's goals keeps the breach on the goal row and deletes the record;
+    the breach is counted once through it all."""
+    received = parse_rfc3339("2026-11-16T10:00:00+07:00")
+    store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED), now=received)  # fmt: skip
+    evaluate(db=db, now=AT_RISK)
+    evaluate(db=db, now=DUE + 1)
+    assert counter(db, "breaches") == 1
+    with session_scope(db) as session:
+        assert session.execute(select(GOALS.c.breach_recorded_at)).scalar_one() is None
+        assert session.execute(select(BREACH_RECORDS.c.recorded_at)).scalar_one() == DUE + 1
+    # A later event rewrites the goals: the breach moves onto the goal row, counted once.
+    store(db, sla, ev("E3", "C1", "documents_incomplete", "2026-11-25T10:00:00+07:00"), now=LATER)
+    evaluate(db=db, now=LATER + 1)
+    assert counter(db, "breaches") == 1
+    with session_scope(db) as session:
+        assert session.execute(select(GOALS.c.breach_recorded_at)).scalar_one() == DUE + 1
+        assert session.execute(select(BREACH_RECORDS.c.recorded_at)).all() == []
+
+
+def test_an_evaluation_records_the_deadlines_passed_since_the_last_and_a_recount_all(
+    db: Engine, sla: SlaTimer
+) -> None:
+    """A deadline left unrecorded before the last evaluation (which cannot happen when
+    every rewrite and evaluation share one clock) is out of an evaluation's range; the
+    hourly recount records it."""
+    received = parse_rfc3339("2026-11-16T10:00:00+07:00")
+    store(db, sla, submitted("E1", "C1", STARTED), ev("E2", "C1", "documents_completed", STARTED), now=received)  # fmt: skip
+    with session_scope(db) as session:
+        lease.stamp(session, evaluated_at=LATER, duration_us=None)  # counts as of after DUE
+    evaluate(db=db, now=LATER + 1)
+    assert counter(db, "breaches") == 0
+    evaluate(db=db, now=LATER + 2, recount=True)
+    assert counter(db, "breaches") == 1
+    evaluate(db=db, now=LATER + 3, recount=True)
+    assert counter(db, "breaches") == 1

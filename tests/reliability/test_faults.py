@@ -51,6 +51,7 @@ from tests.conftest import REPOSITORY
 from tests.reliability.private_postgres import PrivatePostgres, find_bindir
 from tests.reliability.workload import (
     AUTH,
+    BREACH_RECORDED_AT,
     TOKEN,
     Attempt,
     Ledger,
@@ -458,8 +459,8 @@ def test_database_outage_answers_503_and_recovers_without_restart(
     wait_for(caught_up, timeout=60, what="the evaluation to catch up", context=context)
     (recorded,) = query(
         pg.url,
-        f"SELECT breach_recorded_at FROM claim_goals WHERE claim_id = '{late}' "
-        "AND goal_id = 'quick'",
+        f"SELECT {BREACH_RECORDED_AT} FROM claim_goals g WHERE g.claim_id = '{late}' "
+        "AND g.goal_id = 'quick'",
     )[0]
     assert recorded is not None and recorded.replace(tzinfo=UTC).timestamp() >= up_at - 1, (
         f"the breach was recorded at {recorded}, not after the database came back at {up_at}"

@@ -316,9 +316,15 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 COUNTERS_SQL = "SELECT name, channel, goal, branch, detail, value FROM metric_counters"
+# A goal's breach is recorded on its row (by a rewrite) or in a breach record (by an
+# evaluation, until the next rewrite folds it in).
+BREACH_RECORDED_AT = (
+    "COALESCE(g.breach_recorded_at, (SELECT r.recorded_at FROM goal_breach_records r "
+    "WHERE r.claim_id = g.claim_id AND r.goal_id = g.goal_id))"
+)
 GOALS_SQL = (
-    "SELECT channel, goal_id, branch_code, phase, ended_at, due_at, breach_recorded_at, "
-    "outcome_recorded FROM claim_goals"
+    "SELECT g.channel, g.goal_id, g.branch_code, g.phase, g.ended_at, g.due_at, "
+    f"{BREACH_RECORDED_AT}, g.outcome_recorded FROM claim_goals g"
 )
 
 
