@@ -14,6 +14,18 @@ from sqlmodel import Field, SQLModel
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.instants import instant_field
 
+# A closed claim's figures as a report reads them (domain.delay_figures.ClosedDelay's order).
+CLOSED_DELAY_COLUMNS = (
+    "channel",
+    "branch_code",
+    "wait_us",
+    "send_backs",
+    "paused_us",
+    "clock_us",
+    "end_to_end_us",
+    "end_to_end_calendar_us",
+)
+
 
 class CounterRow(SQLModel, table=True):
     """The value of one Prometheus counter series, shared by every replica."""
@@ -68,20 +80,7 @@ class ClaimDelayRow(SQLModel, table=True):
     __tablename__ = "claim_delays"
     # By closing instant, with every figure a report reads: a month's closed claims are read
     # from one range of the index, no table row.
-    __table_args__ = (
-        Index(
-            "ix_claim_delays_closed",
-            "closed_at",
-            "channel",
-            "branch_code",
-            "wait_us",
-            "send_backs",
-            "paused_us",
-            "clock_us",
-            "end_to_end_us",
-            "end_to_end_calendar_us",
-        ),
-    )
+    __table_args__ = (Index("ix_claim_delays_closed", "closed_at", *CLOSED_DELAY_COLUMNS),)
 
     claim_id: str = Field(primary_key=True, max_length=64)
     channel: str = Field(max_length=64)

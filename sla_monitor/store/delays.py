@@ -24,6 +24,7 @@ from sla_monitor.domain.recording import CounterKey
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.bulk import driver_rows, insert_rows
+from sla_monitor.store.count_tables import CLOSED_DELAY_COLUMNS
 from sla_monitor.store.instants import naive_utc, sqlite_text
 from sla_monitor.store.tables import DELAYS
 from sla_monitor.store.transactions import chunks
@@ -127,19 +128,6 @@ def rewrite(
     return increments
 
 
-# A closed claim's figures as a report reads them, in the order of domain.delay.ClosedDelay.
-CLOSED_COLUMNS = (
-    "channel",
-    "branch_code",
-    "wait_us",
-    "send_backs",
-    "paused_us",
-    "clock_us",
-    "end_to_end_us",
-    "end_to_end_calendar_us",
-)
-
-
 def closed_delays(
     session: Session,
     window: tuple[Instant, Instant],
@@ -161,5 +149,5 @@ def closed_delays(
         if wanted is not None:
             conditions.append(f"{column} IN ({', '.join(mark for _ in wanted) or 'NULL'})")
             params += wanted
-    sql = f"SELECT {', '.join(CLOSED_COLUMNS)} FROM {DELAYS.name} WHERE {' AND '.join(conditions)}"
+    sql = f"SELECT {', '.join(CLOSED_DELAY_COLUMNS)} FROM {DELAYS.name} WHERE {' AND '.join(conditions)}"
     return cast(list[ClosedRow], driver_rows(session, sql, params))
