@@ -9,7 +9,7 @@ exactly what SQLAlchemy writes for the same column, so every query reads it the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -36,9 +36,7 @@ def insert_tuples(
     """INSERT rows given as tuples in the order of `columns`, in the caller's transaction."""
     if not rows:
         return
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    instant = sqlite_text if sqlite else naive_utc
+    mark, instant = driver_style(session)
     # Only the instant columns need converting; the rest go to the driver as they are.
     at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UtcInstant)]
     # Many rows share instants (a batch's received_at, deadlines at the same midnight):
@@ -56,8 +54,17 @@ def insert_tuples(
                 values[i] = text
         params.append(tuple(values))
     names = ", ".join(columns)
-    marks = ", ".join("?" if sqlite else "%s" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)
+    marks = ", ".join(mark for _ in columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+    session.connection().exec_driver_sql(sql, params)
+
+
+def driver_style(session: Session) -> tuple[str, Callable[[int], Any]]:
+    """The driver's parameter mark, and how it takes an instant: text on SQLite, a naive
+    UTC datetime on PostgreSQL (exactly what UtcInstant binds)."""
+    if session.connection().dialect.name == "sqlite":
+        return "?", sqlite_text
+    return "%s", naive_utc
 
 
 def add_to_values(

@@ -22,12 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Engine,
-    Select,
     and_,
     case,
     delete,
@@ -37,7 +35,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Session
 
 from sla_monitor.domain.goals import COUNTED_PHASES, GoalRecord, Phase
@@ -46,6 +43,7 @@ from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store import evaluator
 from sla_monitor.store.bulk import add_to_values
 from sla_monitor.store.db import session_scope
+from sla_monitor.store.report_reads import narrowed_to
 from sla_monitor.store.rules import window_conditions
 from sla_monitor.store.tables import CHANGED_AT, DAY_COUNTS, EVALUATOR, GOALS, VERSIONS
 
@@ -154,7 +152,7 @@ def read(
         .where(d.day >= first, d.day <= last)
         .group_by(d.channel, d.branch_code, d.goal_id)
     )
-    query = _narrowed(query, d, channels, branches)
+    query = narrowed_to(query, channels, branches, d)
     return {
         (ch, br, goal): WindowCount(*(int(v) for v in values))
         for ch, br, goal, *values in session.execute(query)
@@ -204,7 +202,7 @@ def corrections(
         .where(as_of < CHANGED_AT)
         .group_by(v.channel, v.branch_code, v.goal_id)
     )
-    query = _narrowed(query, v, channels, branches)
+    query = narrowed_to(query, channels, branches, v)
     return {
         (ch, br, goal): WindowCount(*(int(n) for n in values))
         for ch, br, goal, *values in session.execute(query)
@@ -215,17 +213,3 @@ def _row(key: DayKey, values: list[int]) -> dict[str, object]:
     day, channel, branch, goal = key
     row: dict[str, object] = {"day": day, "channel": channel, "branch_code": branch}
     return {**row, "goal_id": goal, **dict(zip(COUNTS, values, strict=True))}
-
-
-def _narrowed(
-    query: Select[Any],
-    columns: ReadOnlyColumnCollection[str, Any],
-    channels: Sequence[str] | None,
-    branches: Sequence[str] | None,
-) -> Select[Any]:
-    """`query` narrowed to these channels or branches when given."""
-    if channels is not None:
-        query = query.where(columns.channel.in_(channels))
-    if branches is not None:
-        query = query.where(columns.branch_code.in_(branches))
-    return query

@@ -23,9 +23,8 @@ from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.recording import CounterKey
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
-from sla_monitor.store.bulk import driver_rows, insert_rows
+from sla_monitor.store.bulk import driver_rows, driver_style, insert_rows
 from sla_monitor.store.count_tables import CLOSED_DELAY_COLUMNS
-from sla_monitor.store.instants import naive_utc, sqlite_text
 from sla_monitor.store.tables import DELAYS
 from sla_monitor.store.transactions import chunks
 
@@ -140,9 +139,7 @@ def closed_delays(
     in ClosedDelay's order: one range of ix_claim_delays_closed, which holds every column
     read. Read row by row, so that both databases give the same percentiles (computed in
     Python: domain.delay has no SQL form, and SQLite has no percentile_cont)."""
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    mark, instant = ("?", sqlite_text) if sqlite else ("%s", naive_utc)
+    mark, instant = driver_style(session)
     conditions = [f"closed_at >= {mark}", f"closed_at < {mark}"]
     params: list[object] = [instant(window[0]), instant(min(window[1], as_of + 1))]
     for column, wanted in (("channel", channels), ("branch_code", branches)):

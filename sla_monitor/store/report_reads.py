@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select, type_coerce
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Session
 
 from sla_monitor.domain.goals import GoalRecord, Phase
@@ -42,13 +43,17 @@ def valid_at(as_of: Instant) -> ColumnElement[bool]:
 
 
 def narrowed_to(
-    query: Select[Any], channels: Sequence[str] | None, branches: Sequence[str] | None
+    query: Select[Any],
+    channels: Sequence[str] | None,
+    branches: Sequence[str] | None,
+    columns: ReadOnlyColumnCollection[str, Any] = VERSIONS.c,
 ) -> Select[Any]:
-    """`query` on goal versions, narrowed to these channels or branches when given."""
+    """`query` narrowed to these channels or branches when given: on goal versions, or on
+    the table of `columns` (one with channel and branch_code)."""
     if channels is not None:
-        query = query.where(VERSIONS.c.channel.in_(channels))
+        query = query.where(columns.channel.in_(channels))
     if branches is not None:
-        query = query.where(VERSIONS.c.branch_code.in_(branches))
+        query = query.where(columns.branch_code.in_(branches))
     return query
 
 
