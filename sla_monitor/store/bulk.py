@@ -1,10 +1,12 @@
-"""Bulk inserts straight to the driver's executemany, and bulk reads from its cursor.
+"""Bulk inserts straight to the driver, and bulk reads from its cursor.
 
 SQLAlchemy's compiled inserts run a Python bind processor for every value of every row;
 for the tens of thousands of rows of an import batch that was a third of the import's time.
 Here each column's conversion is chosen once per table, the values are converted in one
-tight loop, and the driver gets plain tuples or dicts. The stored text or timestamp is
-exactly what SQLAlchemy writes for the same column, so every query reads it the same way.
+tight loop, and the driver gets plain tuples: SQLite one `executemany` of one statement
+(prepared once, kept in the driver's statement cache), PostgreSQL one `COPY`, which loads
+rows several times faster than any INSERT. The stored text or timestamp is exactly what
+SQLAlchemy writes for the same column, so every query reads it the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from sla_monitor.store.instants import UtcInstant, naive_utc, sqlite_text
@@ -54,9 +57,31 @@ def insert_tuples(
                 values[i] = text
         params.append(tuple(values))
     names = ", ".join(columns)
+    if mark == "%s":
+        _copy(session, f"COPY {table.name} ({names}) FROM STDIN", params)
+        return
     marks = ", ".join(mark for _ in columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
     session.connection().exec_driver_sql(sql, params)
+
+
+def _copy(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY of the rows in the caller's transaction. The driver's errors are
+    raised as SQLAlchemy's, as an INSERT's would be: a unique key a concurrent writer took
+    first, or a deadlock, makes `transactions.retrying` run the batch again."""
+    import psycopg  # only a PostgreSQL store gets here
+
+    cursor = session.connection().connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(sql, None, exc) from exc
+    except psycopg.OperationalError as exc:
+        raise OperationalError(sql, None, exc) from exc
+    finally:
+        cursor.close()
 
 
 def driver_style(session: Session) -> tuple[str, Callable[[int], Any]]:

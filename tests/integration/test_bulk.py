@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.store.bulk import insert_rows
@@ -61,3 +63,15 @@ def test_sqlite_text_is_sqlalchemys_text_and_reads_back(instant: int) -> None:
     text = sqlite_text(instant)
     assert text == naive_utc(instant).isoformat(" ", "microseconds")
     assert sqlite_instant(text) == instant
+
+
+def test_a_unique_key_taken_by_a_bulk_insert_is_sqlalchemys_integrity_error(db: Engine) -> None:
+    # PostgreSQL's COPY raises the driver's error; `transactions.retrying` runs a batch again
+    # only on SQLAlchemy's, as it would for an INSERT.
+    with session_scope(db) as session:
+        insert_rows(session, EVENTS, [row("taken", "2026-03-02T09:00:00+07:00")])
+    with pytest.raises(IntegrityError), session_scope(db) as session:
+        insert_rows(session, EVENTS, [row("taken", "2026-03-02T10:00:00+07:00")])
+    with db.connect() as connection:
+        stored = connection.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+    assert stored == 1
