@@ -3,11 +3,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.store.db import (
+    MIGRATIONS,
     SchemaError,
     current_revision,
     head_revision,
@@ -22,6 +24,14 @@ def test_migrations_create_exactly_the_models(db: Engine) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
     assert {"events", "claims", "claim_goals"} <= set(inspect(db).get_table_names())
+
+
+def test_the_schema_revision_every_command_checks_is_alembics_head(db: Engine) -> None:
+    # A new migration must move SCHEMA_REVISION too, or every command would refuse the store.
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    with db.connect() as connection:
+        recorded = MigrationContext.configure(connection).get_current_revision()
+    assert current_revision(db) == recorded == head_revision()
 
 
 def test_upgrade_is_idempotent(db: Engine) -> None:
