@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 
 from sla_monitor.auth import Token
-from sla_monitor.domain.events import Event, EventError, parse_events
+from sla_monitor.domain.events import Event, EventError, parse_events, parse_values
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.batches import IngestResult, ingest
@@ -24,6 +24,22 @@ def accept_events(
     """Parse raw events (JSON values) received at `now` and store the valid ones."""
     config = sla.config
     items = parse_events(raws, now=now, channels=config.channels, branches=config.branches)
+    return store_events(db=db, sla=sla, items=items, received_at=now, writer=writer)
+
+
+def accept_values(
+    *,
+    db: Engine,
+    sla: SlaTimer,
+    values: Sequence[Sequence[object]],
+    now: Instant,
+    writer: Token | None = None,
+) -> IngestResult:
+    """`accept_events` for events decoded in C (domain/event_wire.py): each event's field
+    values in the order of FIELDS, checked by the same rules."""
+    config = sla.config
+    channels, branches = config.channels, config.branches
+    items = [parse_values(v, now=now, channels=channels, branches=branches) for v in values]
     return store_events(db=db, sla=sla, items=items, received_at=now, writer=writer)
 
 

@@ -13,8 +13,16 @@ import pytest
 from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from sla_monitor.domain.event_wire import plain_values
-from sla_monitor.domain.events import FIELDS, Event, EventError, LocalTime, parse_events
+from sla_monitor.domain.event_json import load_json
+from sla_monitor.domain.event_wire import plain_batch, plain_values
+from sla_monitor.domain.events import (
+    FIELDS,
+    Event,
+    EventError,
+    LocalTime,
+    parse_events,
+    parse_values,
+)
 from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timeutil import MICROS, format_rfc3339
 from sla_monitor.services.import_files import SourceLine, decoded, parse_lines
@@ -174,3 +182,55 @@ def test_a_batch_keeps_its_order_whichever_way_each_line_goes() -> None:
 
 def slow_item(line: SourceLine) -> Any:
     return parse_events([decoded(line)], now=NOW, channels=CHANNELS, branches=BRANCHES)[0]
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> str:
+    """An HTTP body: one event object, or a batch of them, as lines() writes each, sometimes
+    with "events" given again or another field beside it."""
+    events = [draw(lines()).strip() for _ in range(draw(st.integers(0, 4)))]
+    if draw(st.booleans()) and events:
+        return events[0]
+    text = '{"events": [' + ", ".join(events) + "]}"
+    if draw(st.integers(0, 5)) == 0:
+        text = text[:-1] + ', "events": ' + draw(st.sampled_from(["[]", "null", "1"])) + "}"
+    return text
+
+
+def slow_body(text: str) -> list[Event | EventError] | None:
+    """The events of a body as POST /v1/events reads it the slow way; None: it is refused."""
+    try:
+        data = load_json(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    raws = data["events"] if set(data) == {"events"} else [data]
+    if not isinstance(raws, list):
+        return None
+    return parse_events(raws, now=NOW, channels=CHANNELS, branches=BRANCHES)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=bodies())
+@example(text='{"events": [' + PLAIN + "]}")
+@example(text='{"events": [' + PLAIN + '], "events": []}')
+@example(text='{"events": [], "events": [' + PLAIN + "]}")
+@example(text="{}")
+def test_a_body_decoded_in_c_is_parsed_as_the_slow_way_parses_it(text: str) -> None:
+    plain = plain_batch(text, limit=1000)
+    event(f"plain: {plain is not None}")
+    if plain is None:
+        return  # the slow way reads it, or refuses it with its reason
+    expected = slow_body(text)
+    assert expected is not None, "a body the slow way refuses was decoded in C"
+    got = [parse_values(v, now=NOW, channels=CHANNELS, branches=BRANCHES) for v in plain]
+    assert len(got) == len(expected)
+    for item, reference in zip(got, expected, strict=True):
+        assert_same(item, reference)
+
+
+def test_a_batch_over_the_limit_goes_the_slow_way_which_refuses_it() -> None:
+    text = '{"events": [' + ", ".join([PLAIN] * 3) + "]}"
+    assert plain_batch(text, limit=3) is not None
+    assert plain_batch(text, limit=2) is None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from sla_monitor.domain.event_wire import as_received, plain_batch
 from sla_monitor.domain.events import load_json
 from sla_monitor.entrypoints.api.deps import ApiDep, BodyDep, WriterDep
 from sla_monitor.entrypoints.api.rejections import log_rejections
@@ -18,7 +19,7 @@ from sla_monitor.entrypoints.api.schema import (
     Problem,
     RejectedEvent,
 )
-from sla_monitor.services.accept_events import accept_events
+from sla_monitor.services.accept_events import accept_events, accept_values
 
 log = logging.getLogger("sla_monitor.api")
 router = APIRouter()
@@ -41,9 +42,23 @@ BUSY = (IntegrityError,)
     openapi_extra={"requestBody": REQUEST_BODY},
 )
 def post_events(api: ApiDep, writer: WriterDep, body: BodyDep) -> IngestResponse:
-    raws = batch_of(body)
     try:
-        result = accept_events(db=api.db, sla=api.sla, raws=raws, now=api.clock(), writer=writer)
+        text = body.decode("utf-8")  # bytes would let json guess UTF-16 or -32
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the body is not valid UTF-8") from None
+    # The common body is decoded in C; any other is read the slow way, which says what is
+    # wrong with it in the parser's own words.
+    plain = plain_batch(text, BATCH_LIMIT)
+    raws = batch_of(text) if plain is None else []
+    try:
+        if plain is not None:
+            result = accept_values(
+                db=api.db, sla=api.sla, values=plain, now=api.clock(), writer=writer
+            )
+        else:
+            result = accept_events(
+                db=api.db, sla=api.sla, raws=raws, now=api.clock(), writer=writer
+            )
     except DATABASE_DOWN as exc:
         log.warning(
             "ingest: the database is unavailable (%s); answered 503",
@@ -67,6 +82,8 @@ def post_events(api: ApiDep, writer: WriterDep, body: BodyDep) -> IngestResponse
     )
     config = api.sla.config
     known = {*config.channels, *config.branches, *([writer.name] if writer else [])}
+    if plain is not None and result.rejected:
+        raws = [as_received(v) for v in plain]
     log_rejections(raws, result.rejected, known)
     return IngestResponse(
         accepted=result.accepted,
@@ -78,12 +95,10 @@ def post_events(api: ApiDep, writer: WriterDep, body: BodyDep) -> IngestResponse
     )
 
 
-def batch_of(body: bytes) -> list[object]:
+def batch_of(text: str) -> list[object]:
     """The events of a body: one event object, or {"events": [...]} with at most 1000."""
     try:
-        data = load_json(body.decode("utf-8"))  # bytes would let json guess UTF-16 or -32
-    except UnicodeDecodeError:
-        raise HTTPException(422, "the body is not valid UTF-8") from None
+        data = load_json(text)
     except (ValueError, RecursionError) as exc:
         raise HTTPException(422, f"the body is not valid JSON: {exc}"[:300]) from None
     if not isinstance(data, dict):
