@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from sla_monitor.domain.event_wire import parse_plain
 from sla_monitor.domain.events import Event, EventError, LocalTime, load_json, parse_events
+from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
@@ -31,6 +32,9 @@ from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.store.batches import IngestResult
 
 BATCH = 1000
+# The events an import keeps in memory for the recomputation at its end (about 150 bytes
+# each): past this many, the claims it meets first are read back from the store instead.
+KEPT_EVENTS = 1_500_000
 
 
 def default_parse_workers() -> int:
@@ -80,6 +84,27 @@ class ImportResult:
         self.claims.update(other.claims)
         for claim in self.submitted.intersection(self.claims):
             del self.claims[claim]
+
+
+@dataclass
+class KeptHistories:
+    """The events an import stored, by claim, so that its claims' goals are computed from
+    them without reading them back (queries.histories checks each against the store's
+    count). Claims first met after KEPT_EVENTS events are not kept: they are read."""
+
+    limit: int = KEPT_EVENTS
+    claims: dict[str, list[ClockEvent]] = field(default_factory=dict)
+    size: int = 0
+
+    def add(self, events: Iterable[Event]) -> None:
+        for e in events:
+            kept = self.claims.get(e.claim_id)
+            if kept is None:
+                if self.size >= self.limit:
+                    continue
+                kept = self.claims[e.claim_id] = []
+            kept.append(ClockEvent(e.event_id, e.type, e.occurred_at))
+            self.size += 1
 
 
 def read_jsonl(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:
@@ -227,6 +252,7 @@ def import_lines(
     on_recomputed: Callable[[int], None] = lambda claims: None,
     reading: FileReading | None = None,
     target: ImportTarget | None = None,
+    kept_events: int = KEPT_EVENTS,
 ) -> ImportResult:
     """Parse and store the lines of one input, batch by batch (`target`: where to; by default
     the store of `db`). With a `reading` that assumes local times, each is placed in its
@@ -237,6 +263,13 @@ def import_lines(
     assume_local = reading is not None and reading.assume_local
     zones = BranchZones(sla.config.branches, target.stored_branches) if assume_local else None
     waiting: list[tuple[int, LocalTime]] = []
+    kept = KeptHistories(limit=kept_events)
+
+    def stored(result: IngestResult) -> None:
+        if not target.dry_run:
+            kept.add(result.stored)
+        on_batch(result)
+
     for parsed in _parsed_batches(
         lines, batch_size=batch_size, clock=clock, sla=sla, workers=parse_workers, reading=reading
     ):
@@ -245,14 +278,17 @@ def import_lines(
         if zones is not None:
             numbers, items, later = zones.place(numbers, items, parsed.moment)
             waiting.extend(later)
-        on_batch(_store(target, source, numbers, items, parsed.moment, total))
+        stored(_store(target, source, numbers, items, parsed.moment, total))
     if zones is not None and waiting:
         moment = clock()
-        on_batch(_store(target, source, *zones.settle(waiting, moment), moment, total))
+        stored(_store(target, source, *zones.settle(waiting, moment), moment, total))
     total.rejections.sort(key=lambda r: r.line)
     if not target.dry_run:
-        # Goals are recomputed once per claim at the end, not once per batch it appears in.
-        total.recomputed = recompute_stale(db=db, sla=sla, now=clock(), progress=on_recomputed)
+        # Goals are recomputed once per claim at the end, not once per batch it appears in,
+        # from the events this import stored, which are not read back.
+        total.recomputed = recompute_stale(
+            db=db, sla=sla, now=clock(), progress=on_recomputed, known=kept.claims
+        )
     return total
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.timer import Claim, SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store import day_counts
@@ -23,8 +24,11 @@ def recompute_stale(
     now: Instant,
     chunk: int = 1000,
     progress: Callable[[int], None] = lambda done: None,
+    known: Mapping[str, Sequence[ClockEvent]] | None = None,
 ) -> int:
     """Recompute the goals of every stale claim, a chunk a transaction; returns how many.
+    `known`: events the caller stored itself, by claim, which need not be read back
+    (an import's: services/import_files.py).
 
     One pass in claim id order: a claim made stale again behind the pass waits for the next
     one, so a pass ends however fast new events arrive (an evaluation that finishes the
@@ -46,7 +50,7 @@ def recompute_stale(
         claims = [Claim(*row) for row in session.execute(query)]
         if claims:
             lock_claims(session, (claim.claim_id for claim in claims))
-            recompute_claims(session=session, sla=sla, claims=claims, now=now)
+            recompute_claims(session=session, sla=sla, claims=claims, now=now, known=known)
         return claims
 
     while claims := retrying(db, one_chunk):

@@ -42,6 +42,7 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    stored: list[Event] = field(default_factory=list)  # the accepted events, as stored
 
 
 def row_to_event(row: EventRow) -> Event:
@@ -153,7 +154,8 @@ def _ingest(
         batch[item.event_id] = item
         result.accepted += 1
     if batch:
-        _store(session, list(batch.values()), stored_claims, received_at, goal_event_types)
+        result.stored = list(batch.values())
+        _store(session, result.stored, stored_claims, received_at, goal_event_types)
     outcomes = {
         "accepted": result.accepted,
         "duplicate": result.duplicates,

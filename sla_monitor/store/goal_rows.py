@@ -5,7 +5,7 @@ versions through time, the counters and the open-goal counts, in the caller's tr
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, select, update
@@ -48,9 +48,15 @@ class _Rewrite:
 
 
 def recompute_claims(
-    *, session: Session, sla: SlaTimer, claims: Sequence[Claim], now: Instant
+    *,
+    session: Session,
+    sla: SlaTimer,
+    claims: Sequence[Claim],
+    now: Instant,
+    known: Mapping[str, Sequence[ClockEvent]] | None = None,
 ) -> None:
-    """Recompute the goal rows of these claims from all their stored events."""
+    """Recompute the goal rows of these claims from all their stored events (`known`: those
+    the caller stored itself, by claim; queries.histories reads only the others)."""
     if not claims:
         return
     ids = [c.claim_id for c in claims]
@@ -59,7 +65,7 @@ def recompute_claims(
     # The day counts are kept in the zone they were built in, while it is the report zone.
     zone = sla.config.report_zone if kept.day_counts_zone == sla.config.report_timezone else None
     rewrite = _Rewrite(open_counts.Changes(kept.counted_at), day_counts.Changes(zone))
-    history = histories(session=session, claim_ids=ids)
+    history = histories(session=session, claim_ids=ids, known=known)
     stored = _stored_goals(session, ids)
     for claim in claims:
         _recompute_one(rewrite, sla, claim, history[claim.claim_id], stored, now)
