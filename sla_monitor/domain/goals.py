@@ -71,7 +71,7 @@ def status_of(
     return Status.AT_RISK if at_risk else Status.ON_TRACK
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import keeps a million of them
 class ClockEvent:
     event_id: str
     type: str

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
+from sys import intern
 from typing import IO, cast
 
 from sqlalchemy import Engine
@@ -103,7 +104,8 @@ class KeptHistories:
                 if self.size >= self.limit:
                     continue
                 kept = self.claims[e.claim_id] = []
-            kept.append(ClockEvent(e.event_id, e.type, e.occurred_at))
+            # One string of each type for all: a decoded type is a new string each time.
+            kept.append(ClockEvent(e.event_id, intern(e.type), e.occurred_at))
             self.size += 1
 
 
