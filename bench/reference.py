@@ -5,8 +5,9 @@
   calendar's country and categories, plus the configured extra holidays and working days).
   It is written independently of `sla_monitor.calendar`, so agreeing with it is a check.
 * `raw_sqlite`, `raw_postgres_executemany`, `raw_postgres_copy`: the same event rows as an
-  import stores, inserted into a plain table with the same columns (no index, no claim or goal
-  rows, no validation), in transactions of the same size as the import's.
+  import stores, inserted into a plain table with the same columns (no claim or goal rows, no
+  validation), in transactions of the same size as the import's; with no index, or with the
+  two indexes the events table cannot do without (`indexed`).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def rows(path: Path, batch: int) -> Iterator[list[tuple[Any, ...]]]:
 
 # The two indexes sla-monitor's events table needs: the idempotency key, and each claim's
 # history in time order.
-SQLITE_INDEXES = (
+INDEXES = (
     "CREATE UNIQUE INDEX raw_event_id ON events_raw (event_id)",
     "CREATE INDEX raw_claim_time ON events_raw (claim_id, occurred_at)",
 )
@@ -133,7 +134,7 @@ def raw_sqlite(
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute(SQLITE_TABLE)
-        for index in SQLITE_INDEXES if indexed else ():
+        for index in INDEXES if indexed else ():
             connection.execute(index)
         placeholders = ", ".join("?" for _ in COLUMNS)
         verb = "INSERT OR IGNORE" if indexed else "INSERT"
@@ -173,21 +174,30 @@ def raw_postgres_executemany(
 
 
 def raw_postgres_copy(
-    events: Path, conninfo: str, schema: str, *, batch: int = 5000
+    events: Path, conninfo: str, schema: str, *, batch: int = 5000, indexed: bool = False
 ) -> tuple[int, float]:
-    """COPY FROM STDIN into a plain table in `schema`, one COPY a transaction."""
+    """COPY FROM STDIN into a plain table in `schema`, one COPY a transaction; `indexed`: with
+    the events table's two indexes, a repeated event_id skipped (COPY cannot skip a row that
+    a unique index refuses, so the ids already copied are remembered)."""
     import psycopg
 
     with psycopg.connect(conninfo) as connection:
         connection.execute(f'SET search_path TO "{schema}"')
         connection.execute(POSTGRES_TABLE)
+        for index in INDEXES if indexed else ():
+            connection.execute(index)
         connection.commit()
         statement = f"COPY events_raw ({', '.join(COLUMNS)}) FROM STDIN"
         count = 0
+        seen: set[str] = set()
         started = time.perf_counter()
         for chunk in rows(events, batch):
             with connection.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in chunk:
+                    if indexed:
+                        if row[0] in seen:
+                            continue
+                        seen.add(row[0])
                     copy.write_row(row)
             connection.commit()
             count += len(chunk)

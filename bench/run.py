@@ -650,64 +650,78 @@ class Suite:
                                 for suffix in ("", "-wal", "-shm"):
                                     Path(f"{raw_db}{suffix}").unlink(missing_ok=True)
                     raw_rate, indexed_rate = (n / median(refs[k]) for k in (False, True))
-                    share = (n / figure) / raw_rate
+                    share = (n / figure) / indexed_rate
+                    # Issue 21's targets: 30% of the indexed reference, and 30,000 events/s
+                    # at a million events.
+                    floor = 30_000 if n >= 1_000_000 else 0
                     self.add(
                         Row(
                             name,
                             shown,
-                            "≥ 50,000 events/s and ≥ 30% of reference",
-                            f"raw `executemany`: {raw_rate:,.0f} rows/s",
+                            "≥ 30% of reference" + (" and ≥ 30,000 events/s" if floor else ""),
+                            f"raw `executemany` into a table with the events' two indexes: "
+                            f"{indexed_rate:,.0f} rows/s",
                             f"{share:.1%}",
-                            yes(n / figure >= 50_000 and share >= 0.30),
+                            yes(share >= 0.30 and n / figure >= floor),
                         )
                     )
                     self.add(
                         Row(
-                            f"{name}, against a table with the events' two indexes",
+                            f"{name}, against a table without indexes",
                             rate(n, figure, "events"),
                             NA,
-                            f"raw `executemany`, indexed: {indexed_rate:,.0f} rows/s",
-                            f"{(n / figure) / indexed_rate:.1%}",
+                            f"raw `executemany`: {raw_rate:,.0f} rows/s",
+                            f"{(n / figure) / raw_rate:.1%}",
                         )
                     )
                 else:
-                    many, copy = [], []
+                    copies: dict[str, list[float]] = {"many": [], "copy": [], "indexed": []}
                     for _ in range(plan.runs):
-                        with self.stores.fresh(backend, "raw") as store:
-                            assert store.schema is not None
-                            many.append(
-                                reference.raw_postgres_executemany(
-                                    path, self.stores.conninfo(), store.schema
-                                )[1]
-                            )
-                        with self.stores.fresh(backend, "copy") as store:
-                            assert store.schema is not None
-                            copy.append(
-                                reference.raw_postgres_copy(
-                                    path, self.stores.conninfo(), store.schema
-                                )[1]
-                            )
-                    many_rate, copy_rate = n / median(many), n / median(copy)
-                    share = (n / figure) / many_rate
+                        for kind, times in copies.items():
+                            with self.stores.fresh(backend, "raw") as store:
+                                assert store.schema is not None
+                                if kind == "many":
+                                    measure = reference.raw_postgres_executemany
+                                    times.append(
+                                        measure(path, self.stores.conninfo(), store.schema)[1]
+                                    )
+                                else:
+                                    times.append(
+                                        reference.raw_postgres_copy(
+                                            path,
+                                            self.stores.conninfo(),
+                                            store.schema,
+                                            indexed=kind == "indexed",
+                                        )[1]
+                                    )
+                    many_rate, copy_rate, indexed_rate = (
+                        n / median(copies[k]) for k in ("many", "copy", "indexed")
+                    )
+                    share = (n / figure) / indexed_rate
                     self.add(
                         Row(
                             name,
                             shown,
                             "≥ 30% of reference",
-                            f"raw `executemany`: {many_rate:,.0f} rows/s",
+                            f"raw `COPY` into a table with the events' two indexes: "
+                            f"{indexed_rate:,.0f} rows/s",
                             f"{share:.1%}",
                             yes(share >= 0.30),
                         )
                     )
-                    self.add(
-                        Row(
-                            f"{name}, against COPY",
-                            f"{rate(n, figure, 'events')}",
-                            NA,
-                            f"raw `COPY`: {copy_rate:,.0f} rows/s",
-                            f"{(n / figure) / copy_rate:.1%}",
+                    for what, reference_rate in (
+                        ("`COPY` into a table without indexes", copy_rate),
+                        ("`executemany` into a table without indexes", many_rate),
+                    ):
+                        self.add(
+                            Row(
+                                f"{name}, against {what.split(' into')[0]} without indexes",
+                                rate(n, figure, "events"),
+                                NA,
+                                f"raw {what}: {reference_rate:,.0f} rows/s",
+                                f"{(n / figure) / reference_rate:.1%}",
+                            )
                         )
-                    )
                 self.add(
                     Row(
                         f"`sla-monitor import` peak RSS, {label}",
@@ -725,10 +739,12 @@ class Suite:
                 + "); peak RSS: its VmHWM, sampled every 20 ms. References: the same lines JSON-decoded and "
                 "inserted into a plain table with the same columns (no index, no claims or "
                 "goals), 5,000 rows a transaction, SQLite with WAL and synchronous=FULL as "
-                "sla-monitor runs it; on SQLite also into the same table with the two indexes "
-                "the events table cannot do without (unique event_id, the idempotency key; "
-                "claim_id and occurred_at, each claim's history), repeated event_ids skipped: "
-                "the floor the store's own event rows put under an import."
+                "sla-monitor runs it; and into the same table with the two indexes the events "
+                "table cannot do without (unique event_id, the idempotency key; claim_id and "
+                "occurred_at, each claim's history), repeated event_ids skipped (SQLite: "
+                "`executemany` of INSERT OR IGNORE; PostgreSQL: `COPY` of the ids not copied "
+                "before): the floor the store's own event rows put under an import, and the "
+                "reference of the targets."
             )
 
     # ----------------------------------------------------------------- HTTP ingest

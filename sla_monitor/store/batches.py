@@ -24,7 +24,7 @@ from sla_monitor.store import counters
 from sla_monitor.store.bulk import insert_rows, insert_tuples
 from sla_monitor.store.locks import lock_claims
 from sla_monitor.store.tables import CLAIMS, EVENTS, EventRow
-from sla_monitor.store.transactions import chunks, retrying
+from sla_monitor.store.transactions import chunks, one_of, retrying
 
 EVENT_COLUMNS = (*FIELDS, "received_at")
 _event_values = attrgetter(*FIELDS)  # an Event's stored values, in the order of FIELDS
@@ -188,7 +188,9 @@ def _conflict(event: Event, pin: _Pin) -> str | None:
 def _stored_events(session: Session, event_ids: list[str]) -> dict[str, Event]:
     found: dict[str, Event] = {}
     for part in chunks(sorted(set(event_ids))):
-        query = select(*(EVENTS.c[name] for name in FIELDS)).where(EVENTS.c.event_id.in_(part))
+        query = select(*(EVENTS.c[name] for name in FIELDS)).where(
+            one_of(session, EVENTS.c.event_id, part)
+        )
         for row in session.connection().execute(query):
             found[row.event_id] = Event(**row._mapping)
     return found
@@ -203,14 +205,14 @@ def _pins(
     for part in chunks(claim_ids):
         query = select(c.claim_id, c.channel, c.branch_code, c.submitted_event_id)
         for claim_id, channel, branch_code, submitted_event_id in session.connection().execute(
-            query.where(c.claim_id.in_(part))
+            query.where(one_of(session, c.claim_id, part))
         ):
             stored_claims.add(claim_id)
             pins[claim_id] = _Pin(submitted_event_id, channel, branch_code)
         waiting = select(
             col(EventRow.claim_id), col(EventRow.channel), col(EventRow.branch_code)
         ).where(
-            col(EventRow.claim_id).in_([c for c in part if c not in pins]),
+            one_of(session, EVENTS.c.claim_id, [c for c in part if c not in pins]),
             (col(EventRow.channel).is_not(None)) | (col(EventRow.branch_code).is_not(None)),
         )
         for claim_id, channel, branch_code in session.connection().execute(waiting):
@@ -250,5 +252,5 @@ def _store(
     touched = sorted({e.claim_id for e in events if e.type in goal_event_types} & stored_claims)
     for part in chunks(touched):
         # A claim already waiting to be recomputed is not written again.
-        marked = CLAIMS.c.claim_id.in_(part) & ~CLAIMS.c.stale
+        marked = one_of(session, CLAIMS.c.claim_id, part) & ~CLAIMS.c.stale
         session.execute(update(CLAIMS).where(marked).values(stale=True))

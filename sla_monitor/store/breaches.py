@@ -20,7 +20,7 @@ from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store import counters
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.tables import BREACH_RECORDS, GOALS, UNRECORDED_OPEN
-from sla_monitor.store.transactions import chunks
+from sla_monitor.store.transactions import chunks, one_of
 
 
 def record_passed_deadlines(session: Session, now: Instant, since: Instant | None = None) -> int:
@@ -56,7 +56,9 @@ def recorded_breaches(session: Session, claim_ids: Sequence[str]) -> dict[tuple[
     r = BREACH_RECORDS.c
     found: dict[tuple[str, str], int] = {}
     for part in chunks(claim_ids):
-        query = select(r.claim_id, r.goal_id, r.recorded_at).where(r.claim_id.in_(part))
+        query = select(r.claim_id, r.goal_id, r.recorded_at).where(
+            one_of(session, r.claim_id, part)
+        )
         found.update({(c, goal): at for c, goal, at in session.execute(query)})
     return found
 
@@ -64,4 +66,6 @@ def recorded_breaches(session: Session, claim_ids: Sequence[str]) -> dict[tuple[
 def forget_records(session: Session, claim_ids: Sequence[str]) -> None:
     """Delete these claims' breach records, folded into their rewritten goal rows."""
     for part in chunks(claim_ids):
-        session.execute(delete(BREACH_RECORDS).where(BREACH_RECORDS.c.claim_id.in_(part)))
+        session.execute(
+            delete(BREACH_RECORDS).where(one_of(session, BREACH_RECORDS.c.claim_id, part))
+        )

@@ -26,7 +26,7 @@ from sla_monitor.domain.timeutil import Instant
 from sla_monitor.store.bulk import driver_rows, driver_style, insert_rows
 from sla_monitor.store.count_tables import CLOSED_DELAY_COLUMNS
 from sla_monitor.store.tables import DELAYS
-from sla_monitor.store.transactions import chunks
+from sla_monitor.store.transactions import chunks, one_of
 
 # ClaimDelay's fields and the columns that hold them, in the same order.
 COLUMNS = (
@@ -61,7 +61,9 @@ def stored(
     d = DELAYS.c
     found: dict[str, ClaimDelay] = {}
     for part in chunks(claim_ids):
-        query = select(d.claim_id, *(d[n] for n in COLUMNS)).where(d.claim_id.in_(part))
+        query = select(d.claim_id, *(d[n] for n in COLUMNS)).where(
+            one_of(session, d.claim_id, part)
+        )
         for row in session.execute(query.with_for_update() if lock else query):
             found[row[0]] = ClaimDelay(*row[1:])
     return found
@@ -122,7 +124,7 @@ def rewrite(
             }
         )
     for part in chunks(ids):
-        session.execute(delete(DELAYS).where(DELAYS.c.claim_id.in_(part)))
+        session.execute(delete(DELAYS).where(one_of(session, DELAYS.c.claim_id, part)))
     insert_rows(session, DELAYS, rows)
     return increments
 

@@ -28,7 +28,7 @@ from sla_monitor.store import (
 from sla_monitor.store.bulk import insert_rows
 from sla_monitor.store.queries import RECORD_COLUMNS, histories, stored_record
 from sla_monitor.store.tables import CLAIMS, GOALS, VERSIONS, ClaimRow
-from sla_monitor.store.transactions import chunks
+from sla_monitor.store.transactions import chunks, one_of
 
 
 def claim_of(row: ClaimRow) -> Claim:
@@ -74,8 +74,8 @@ def recompute_claims(
         [{**row, "key": row.pop("claim_id")} for row in rewrite.claims],
     )
     for part in chunks(ids):
-        session.execute(delete(GOALS).where(GOALS.c.claim_id.in_(part)))
-        session.execute(delete(VERSIONS).where(VERSIONS.c.claim_id.in_(part)))
+        session.execute(delete(GOALS).where(one_of(session, GOALS.c.claim_id, part)))
+        session.execute(delete(VERSIONS).where(one_of(session, VERSIONS.c.claim_id, part)))
     # The breaches an evaluation recorded are in the new goal rows now (`_stored_goals`).
     breaches.forget_records(session, ids)
     in_use = filter(None, sla.fingerprints.values())
@@ -166,7 +166,7 @@ def _stored_goals(session: Session, claim_ids: Sequence[str]) -> dict[str, dict[
     for part in chunks(claim_ids):
         query = select(
             g.claim_id, g.breach_recorded_at, g.outcome_recorded, *(g[n] for n in RECORD_COLUMNS)
-        ).where(g.claim_id.in_(part))
+        ).where(one_of(session, g.claim_id, part))
         # FOR UPDATE: an evaluation recording a breach of these goals commits before this
         # read, or waits until these rows are rewritten; it is never counted twice.
         for row in session.connection().execute(query.with_for_update()):

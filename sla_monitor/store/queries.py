@@ -14,9 +14,11 @@ from sqlmodel import Session, col
 
 from sla_monitor.domain.goals import ClockEvent, GoalRecord, Phase
 from sla_monitor.store.tables import (
+    EVENTS,
     ClaimRow,
     EventRow,
 )
+from sla_monitor.store.transactions import one_of
 
 CHUNK = 500
 
@@ -61,7 +63,7 @@ def histories(
             col(EventRow.event_id),
             col(EventRow.type),
             col(EventRow.occurred_at),
-        ).where(col(EventRow.claim_id).in_(part))
+        ).where(one_of(session, EVENTS.c.claim_id, part))
         # On the connection: plain columns need none of the ORM's result processing.
         for claim_id, event_id, kind, occurred_at in session.connection().execute(query):
             read[claim_id].append(ClockEvent(event_id, kind, occurred_at))
@@ -72,10 +74,10 @@ def histories(
 def event_counts(*, session: Session, claim_ids: Sequence[str]) -> dict[str, int]:
     """How many events the store holds of each of these claims (none: not in the result)."""
     counts: dict[str, int] = {}
-    claim = col(EventRow.claim_id)
+    claim = EVENTS.c.claim_id
     for start in range(0, len(claim_ids), CHUNK):
         part = claim_ids[start : start + CHUNK]
-        query = select(claim, func.count()).where(claim.in_(part)).group_by(claim)
+        query = select(claim, func.count()).where(one_of(session, claim, part)).group_by(claim)
         counts.update((c, n) for c, n in session.connection().execute(query))
     return counts
 
