@@ -19,7 +19,9 @@ from sqlalchemy import Integer, String, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
+from sqlmodel.sql.sqltypes import AutoString
 
 from sla_monitor.store.instants import UtcInstant, naive_utc, sqlite_text
 
@@ -102,7 +104,7 @@ def add_to_values(
         return
     names = [values] if isinstance(values, str) else list(values)
     columns = list(rows[0])
-    if all(isinstance(table.c[c].type, String | Integer) for c in columns):
+    if all(_plain(table.c[c].type) for c in columns):
         # Text and numbers go to the driver as they are: the same statement on both
         # databases, each row's values picked in one step (the counters of an import).
         keys = ", ".join(c.name for c in table.primary_key.columns)
@@ -122,6 +124,14 @@ def add_to_values(
         set_={name: table.c[name] + statement.excluded[name] for name in names},
     )
     session.execute(statement, list(rows))
+
+
+def _plain(kind: TypeEngine[Any]) -> bool:
+    """Text or a whole number: what the driver takes as SQLAlchemy would bind it. (SQLModel
+    declares a `str` field as AutoString, a decorator of VARCHAR that converts nothing.)"""
+    if isinstance(kind, AutoString):
+        kind = kind.impl_instance
+    return isinstance(kind, String | Integer)
 
 
 def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sla_monitor.domain.timeutil import parse_rfc3339
 from sla_monitor.store.bulk import insert_rows
+from sla_monitor.store.counters import add, read
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.instants import naive_utc, sqlite_instant, sqlite_text
 from sla_monitor.store.tables import EVENTS
@@ -75,3 +76,24 @@ def test_a_unique_key_taken_by_a_bulk_insert_is_sqlalchemys_integrity_error(db: 
     with db.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(EVENTS)).scalar_one()
     assert stored == 1
+
+
+def test_counters_are_added_to_by_one_driver_statement(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Text and numbers skip SQLAlchemy's compilation (an import adds thousands of counters a
+    # chunk); the sums are what the upsert must give on either database.
+    from sqlmodel import Session
+
+    def compiled(*_: object, **__: object) -> None:
+        raise AssertionError("the counters went through SQLAlchemy's compiled statement")
+
+    key = ("sla_breaches_total", "online", "payment", "JKT", "")
+    with session_scope(db) as session:
+        add(session=session, increments={key: 2})
+    with session_scope(db) as session:
+        monkeypatch.setattr(Session, "execute", compiled)
+        add(session=session, increments={key: 3, (*key[:4], "late"): 1})
+    monkeypatch.undo()
+    with session_scope(db) as session:
+        assert read(session=session) == {key: 5, (*key[:4], "late"): 1}
