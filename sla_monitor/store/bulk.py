@@ -12,12 +12,11 @@ SQLAlchemy writes for the same column, so every query reads it the same way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Integer, String, Table
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy import Date, Integer, String, Table
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
@@ -98,40 +97,46 @@ def add_to_values(
     session: Session, table: Table, values: str | Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Add each row's `values` (one column or several) to the row with the same primary key,
-    inserting the rows that are not there (one upsert on either database), in the caller's
-    transaction."""
+    inserting the rows that are not there, in the caller's transaction: one upsert statement
+    on either database, straight to the driver (an import adds thousands of counts a chunk).
+    The columns hold text, whole numbers or dates."""
     if not rows:
         return
     names = [values] if isinstance(values, str) else list(values)
     columns = list(rows[0])
-    if all(_plain(table.c[c].type) for c in columns):
-        # Text and numbers go to the driver as they are: the same statement on both
-        # databases, each row's values picked in one step (the counters of an import).
-        keys = ", ".join(c.name for c in table.primary_key.columns)
-        added = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in names)
-        mark = "?" if session.connection().dialect.name == "sqlite" else "%s"
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(mark for _ in columns)}) "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {added}"
-        )
-        session.connection().exec_driver_sql(sql, list(map(itemgetter(*columns), rows)))
-        return
-    postgres = session.get_bind().dialect.name == "postgresql"
-    statement = (postgresql if postgres else sqlite_dialect).insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={name: table.c[name] + statement.excluded[name] for name in names},
+    sqlite = session.connection().dialect.name == "sqlite"
+    # SQLite stores a date as SQLAlchemy writes it, YYYY-MM-DD text; psycopg takes a date.
+    dates = [i for i, c in enumerate(columns) if _kind(table.c[c].type) is date]
+    keys = ", ".join(c.name for c in table.primary_key.columns)
+    added = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in names)
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)}) "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {added}"
     )
-    session.execute(statement, list(rows))
+    params = list(map(itemgetter(*columns), rows))
+    if sqlite and dates:
+        params = [_with_dates_as_text(row, dates) for row in params]
+    session.connection().exec_driver_sql(sql, params)
 
 
-def _plain(kind: TypeEngine[Any]) -> bool:
-    """Text or a whole number: what the driver takes as SQLAlchemy would bind it. (SQLModel
-    declares a `str` field as AutoString, a decorator of VARCHAR that converts nothing.)"""
+def _with_dates_as_text(row: tuple[Any, ...], at: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in at:
+        values[i] = values[i].isoformat()
+    return tuple(values)
+
+
+def _kind(kind: TypeEngine[Any]) -> type:
+    """str, int or date: what a column of an added-to table holds. (SQLModel declares a `str`
+    field as AutoString, a decorator of VARCHAR that converts nothing.)"""
     if isinstance(kind, AutoString):
         kind = kind.impl_instance
-    return isinstance(kind, String | Integer)
+    for sql_type, python in ((String, str), (Integer, int), (Date, date)):
+        if isinstance(kind, sql_type):
+            return python
+    raise TypeError(f"add_to_values takes text, whole numbers and dates, not {kind!r}")
 
 
 def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
