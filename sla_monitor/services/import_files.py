@@ -12,30 +12,26 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
-from sys import intern
 from typing import IO, cast
 
 from sqlalchemy import Engine
 
 from sla_monitor.domain.event_wire import parse_plain
 from sla_monitor.domain.events import Event, EventError, LocalTime, load_json, parse_events
-from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.spelling import FileReading
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import Instant
 from sla_monitor.services.import_target import ImportTarget
+from sla_monitor.services.kept_histories import KEPT_EVENTS, KeptHistories
 from sla_monitor.services.local_times import BranchZones
 from sla_monitor.services.recompute import recompute_stale
 from sla_monitor.store.batches import IngestResult
 
 BATCH = 1000
-# The events an import keeps in memory for the recomputation at its end (about 150 bytes
-# each): past this many, the claims it meets first are read back from the store instead.
-KEPT_EVENTS = 1_500_000
 
 
 def default_parse_workers() -> int:
@@ -85,28 +81,6 @@ class ImportResult:
         self.claims.update(other.claims)
         for claim in self.submitted.intersection(self.claims):
             del self.claims[claim]
-
-
-@dataclass
-class KeptHistories:
-    """The events an import stored, by claim, so that its claims' goals are computed from
-    them without reading them back (queries.histories checks each against the store's
-    count). Claims first met after KEPT_EVENTS events are not kept: they are read."""
-
-    limit: int = KEPT_EVENTS
-    claims: dict[str, list[ClockEvent]] = field(default_factory=dict)
-    size: int = 0
-
-    def add(self, events: Iterable[Event]) -> None:
-        for e in events:
-            kept = self.claims.get(e.claim_id)
-            if kept is None:
-                if self.size >= self.limit:
-                    continue
-                kept = self.claims[e.claim_id] = []
-            # One string of each type for all: a decoded type is a new string each time.
-            kept.append(ClockEvent(e.event_id, intern(e.type), e.occurred_at))
-            self.size += 1
 
 
 def read_jsonl(stream: IO[bytes], progress: Callable[[int], None]) -> Iterator[SourceLine]:

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, text
 from sla_monitor.domain.goals import ClockEvent
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import parse_rfc3339
-from sla_monitor.services.import_files import KeptHistories, import_lines, read_jsonl
+from sla_monitor.services.import_files import import_lines, read_jsonl
+from sla_monitor.services.kept_histories import KeptHistories
 from sla_monitor.services.verify import verify
 from sla_monitor.store.db import session_scope
 from sla_monitor.store.queries import histories

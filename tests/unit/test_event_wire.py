@@ -211,7 +211,7 @@ def slow_body(text: str) -> list[Event | EventError] | None:
     return parse_events(raws, now=NOW, channels=CHANNELS, branches=BRANCHES)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=bodies())
 @example(text='{"events": [' + PLAIN + "]}")
 @example(text='{"events": [' + PLAIN + '], "events": []}')
