@@ -35,8 +35,11 @@ BATCH = 1000
 
 
 def default_parse_workers() -> int:
-    """One core stays with the store; the others parse (at most 4: the store is the limit)."""
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+    """Inline on up to 3 cores, else cores - 2 (at most 4). Parsing decodes in C now, and a
+    worker costs about what it saves: on 2 cores inline was faster (200,000 events: 20.8 and
+    21.6 s against 21.9 and 23.9 s with one worker)."""
+    cores = os.cpu_count() or 1
+    return min(4, cores - 2) if cores >= 4 else 0
 
 
 @dataclass(frozen=True)

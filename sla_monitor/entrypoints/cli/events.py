@@ -103,7 +103,7 @@ def import_command(
         typer.Option(
             min=0,
             help="Processes that parse while the store writes (0: parse inline). "
-            "Default: one fewer than the CPU cores, at most 4.",
+            "Default: 0 on up to 3 CPU cores, else two fewer than the cores, at most 4.",
         ),
     ] = None,
 ) -> None:
