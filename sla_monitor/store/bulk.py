@@ -43,20 +43,7 @@ def insert_tuples(
     mark, instant = driver_style(session)
     # Only the instant columns need converting; the rest go to the driver as they are.
     at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UtcInstant)]
-    # Many rows share instants (a batch's received_at, deadlines at the same midnight):
-    # each distinct one is converted once.
-    converted: dict[int, Any] = {}
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = list(row)
-        for i in at:
-            value = values[i]
-            if value is not None:
-                text = converted.get(value)
-                if text is None:
-                    text = converted[value] = instant(value)
-                values[i] = text
-        params.append(tuple(values))
+    params = _converted(rows, at, instant)
     names = ", ".join(columns)
     if mark == "%s":
         _copy(session, f"COPY {table.name} ({names}) FROM STDIN", params)
@@ -64,6 +51,29 @@ def insert_tuples(
     marks = ", ".join(mark for _ in columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
     session.connection().exec_driver_sql(sql, params)
+
+
+def _converted(
+    rows: Sequence[tuple[Any, ...]], at: Sequence[int], convert: Callable[[Any], Any]
+) -> list[tuple[Any, ...]]:
+    """The rows with their values at the positions `at` converted (None stays None). Many
+    rows share a value (a batch's received_at, deadlines at the same midnight, a day):
+    each distinct one is converted once."""
+    if not at:
+        return list(rows)
+    converted: dict[Any, Any] = {}
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(row)
+        for i in at:
+            value = values[i]
+            if value is not None:
+                done = converted.get(value)
+                if done is None:
+                    done = converted[value] = convert(value)
+                values[i] = done
+        out.append(tuple(values))
+    return out
 
 
 def _copy(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:
@@ -104,28 +114,19 @@ def add_to_values(
         return
     names = [values] if isinstance(values, str) else list(values)
     columns = list(rows[0])
-    sqlite = session.connection().dialect.name == "sqlite"
-    # SQLite stores a date as SQLAlchemy writes it, YYYY-MM-DD text; psycopg takes a date.
-    dates = [i for i, c in enumerate(columns) if _kind(table.c[c].type) is date]
+    mark, _instant = driver_style(session)
     keys = ", ".join(c.name for c in table.primary_key.columns)
     added = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in names)
-    mark = "?" if sqlite else "%s"
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join(mark for _ in columns)}) "
         f"ON CONFLICT ({keys}) DO UPDATE SET {added}"
     )
+    dates = [i for i, c in enumerate(columns) if _kind(table.c[c].type) is date]
     params = list(map(itemgetter(*columns), rows))
-    if sqlite and dates:
-        params = [_with_dates_as_text(row, dates) for row in params]
+    if mark == "?":  # SQLite stores a date as SQLAlchemy writes it, YYYY-MM-DD; psycopg takes one
+        params = _converted(params, dates, date.isoformat)
     session.connection().exec_driver_sql(sql, params)
-
-
-def _with_dates_as_text(row: tuple[Any, ...], at: list[int]) -> tuple[Any, ...]:
-    values = list(row)
-    for i in at:
-        values[i] = values[i].isoformat()
-    return tuple(values)
 
 
 def _kind(kind: TypeEngine[Any]) -> type:

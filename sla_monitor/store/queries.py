@@ -18,7 +18,7 @@ from sla_monitor.store.tables import (
     ClaimRow,
     EventRow,
 )
-from sla_monitor.store.transactions import one_of
+from sla_monitor.store.transactions import chunks, one_of
 
 CHUNK = 500
 
@@ -75,8 +75,7 @@ def event_counts(*, session: Session, claim_ids: Sequence[str]) -> dict[str, int
     """How many events the store holds of each of these claims (none: not in the result)."""
     counts: dict[str, int] = {}
     claim = EVENTS.c.claim_id
-    for start in range(0, len(claim_ids), CHUNK):
-        part = claim_ids[start : start + CHUNK]
+    for part in chunks(claim_ids):
         query = select(claim, func.count()).where(one_of(session, claim, part)).group_by(claim)
         counts.update((c, n) for c, n in session.connection().execute(query))
     return counts
