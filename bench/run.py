@@ -71,7 +71,7 @@ from sla_monitor.store.db import make_engine, session_scope, upgrade
 from sla_monitor.store.queries import stale_claims
 from sla_monitor.store.tables import BREACH_RECORDS, OPEN_COUNTS, GoalRow
 
-from . import reference, workload
+from . import floors, reference, workload
 from .processes import (
     SLA_MONITOR,
     BenchError,
@@ -346,6 +346,9 @@ class Suite:
     errors: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)  # the service misbehaved under load
     import_rates: dict[str, float] = field(default_factory=dict)
+    parse_seconds: float | None = None  # `parse_lines` of the import file (parsing)
+    core_seconds: float | None = None  # the SLA core over its histories (floors.py)
+    floor_writes: dict[str, tuple[float, int]] = field(default_factory=dict)  # rows written raw
     import_file: Path | None = None
     code_at_start: str = ""
     import_lines: int = 0
@@ -543,7 +546,15 @@ class Suite:
             str(path),
         ]
 
-    def _import_once(self, backend: str, path: Path, expected: int) -> tuple[float, int]:
+    def _import_once(
+        self,
+        backend: str,
+        path: Path,
+        expected: int,
+        afterwards: Callable[[Store], None] | None = None,
+    ) -> tuple[float, int]:
+        """Seconds and peak RSS (kB) of one import into a fresh store; `afterwards` is given
+        the filled store before it is dropped."""
         with self.stores.fresh(backend, "import") as store:
             migrated(store.url).dispose()
             done = run_measured(
@@ -553,6 +564,8 @@ class Suite:
                 timeout=7200,
                 marker="sla_monitor",
             )
+            if done.returncode == 0 and afterwards is not None:
+                afterwards(store)
         if done.returncode != 0:
             raise BenchError(
                 f"sla-monitor import exited {done.returncode}: {(done.stdout + done.stderr)[-500:]}"
@@ -561,6 +574,42 @@ class Suite:
         if not found or sum(int(n) for n in found.groups()) != expected:
             raise BenchError(f"sla-monitor import did not count {expected} lines: {done.stdout!r}")
         return done.seconds, done.max_rss_kb
+
+    def _write_floor(self, store: Store) -> None:
+        """Seconds to write the rows an import left in `store` raw into a fresh store."""
+        db = make_engine(store.url)
+        try:
+            stored = floors.stored_rows(db)
+        finally:
+            db.dispose()
+        with self.stores.fresh(store.backend, "floor") as target:
+            migrated(target.url).dispose()
+            if target.schema is None:
+                seconds = floors.write_sqlite(stored, Path(make_url(target.url).database or ""))
+            else:
+                seconds = floors.write_postgres(stored, self.stores.conninfo(), target.schema)
+        self.floor_writes[store.backend] = (seconds, sum(len(s.rows) for s in stored))
+
+    def _floors(
+        self, name: str, n: int, seconds: float, written: float, rows: int, path: Path
+    ) -> None:
+        """What the import cannot do without (floors.py), beside what it took."""
+        if self.core_seconds is None:
+            claims = floors.histories(path)
+            self.core_seconds = median(
+                [floors.core_seconds(self.sla, claims) for _ in range(self.plan.runs)]
+            )
+        parse = self.parse_seconds or 0.0
+        total = parse + self.core_seconds + written
+        self.add(
+            Row(
+                f"{name}: its floors (parse + SLA core + its {rows:,} rows written raw, "
+                f"{rows / n:.2f} an event)",
+                f"{secs(parse)} + {secs(self.core_seconds)} + {secs(written)} = {secs(total)}",
+                reference=f"the import: {secs(seconds)}",
+                ratio=f"{total / seconds:.0%}",
+            )
+        )
 
     def _parse_once(self, path: Path, decode_only: bool) -> float:
         """Seconds to parse the file's lines as an import does (`parse_lines`, batch by batch,
@@ -591,6 +640,7 @@ class Suite:
                 for decode_only, times in runs.items():
                     times.append(self._parse_once(path, decode_only))
             figure, decoded = median(runs[False]), median(runs[True])
+            self.parse_seconds = figure
             self.add(
                 Row(
                     name,
@@ -631,7 +681,13 @@ class Suite:
                 startup[backend] = self._import_once(backend, one, 1)[0]
                 runs, rss = [], []
                 for run in range(plan.runs):
-                    seconds, peak = self._import_once(backend, path, n)
+                    last = run == plan.runs - 1
+                    seconds, peak = self._import_once(
+                        backend,
+                        path,
+                        n,
+                        self._write_floor if last else None,
+                    )
                     runs.append(seconds)
                     rss.append(peak)
                     log(f"  run {run + 1}: {seconds:.1f} s, peak RSS {peak / MB:.0f} MB")
@@ -726,6 +782,8 @@ class Suite:
                                 f"{(n / figure) / reference_rate:.1%}",
                             )
                         )
+                if backend in self.floor_writes:
+                    self._floors(name, n, figure, *self.floor_writes[backend], path)
                 self.add(
                     Row(
                         f"`sla-monitor import` peak RSS, {label}",
