@@ -74,6 +74,20 @@ def test_the_domain_imports_no_database_web_metrics_or_terminal_library() -> Non
     assert found == "[]", f"the domain pulled in {found}"
 
 
+def test_the_command_line_loads_pages_and_the_server_only_for_the_commands_that_use_them() -> None:
+    """Every command starts by importing the whole command line: the libraries of pages,
+    workbooks and the HTTP server would add a fifth to each start (docs/cli.md#start-up)."""
+    heavy = ("pygal", "jinja2", "openpyxl", "fastapi", "uvicorn", "apscheduler", "httpx")
+    script = (
+        "import sys\nimport sla_monitor.entrypoints.cli\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]", f"the command line pulled in {found}"
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_and_functions_stay_small(path: Path) -> None:
     """At most 300 lines a module and 60 lines a function body (its signature aside: a

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 
 from sla_monitor.domain.events import Event
 
+MANIFEST = "manifest.json"  # the pack's list of its claims and files, with their digests
+
 
 def canonical_line(event: Event) -> str:
     """One event as a line of the fingerprint, without its line feed."""

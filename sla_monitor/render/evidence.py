@@ -30,7 +30,6 @@ from sla_monitor.render.page import (
 from sla_monitor.services.evidence import GoalFigures, PackClaim
 
 CLAIMS_FOLDER = "claims"
-MANIFEST = "manifest.json"
 CSV_COLUMNS = (
     "claim_id",
     "channel",

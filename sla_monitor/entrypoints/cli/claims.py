@@ -16,7 +16,6 @@ from sla_monitor.entrypoints.cli.output import write_text
 from sla_monitor.render import documents, tables
 from sla_monitor.render.explain import print_explanations
 from sla_monitor.render.i18n import _, n_
-from sla_monitor.render.timeline import timeline_page
 from sla_monitor.services.claim_view import ClaimDetail, WaitingClaim, claim_detail
 from sla_monitor.store.db import session_scope
 
@@ -79,6 +78,8 @@ def claim_command(
         fail(waiting.format(claim=claim_id, n=detail.waiting), code=1)
     assert isinstance(detail, ClaimDetail)
     if output_format is ClaimFormat.html:
+        from sla_monitor.render.timeline import timeline_page  # loaded only for a page
+
         write_text(target, [timeline_page(detail, config)])
     elif as_json:
         out.print_json(json.dumps(documents.claim_json(detail, config)))

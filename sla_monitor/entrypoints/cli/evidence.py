@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from sla_monitor.bootstrap import wall_clock
-from sla_monitor.domain.evidence import file_sha256
+from sla_monitor.domain.evidence import MANIFEST, file_sha256
 from sla_monitor.domain.periods import PeriodError, period_dates
 from sla_monitor.domain.timer import SlaTimer
 from sla_monitor.domain.timeutil import format_rfc3339, local_date
@@ -30,16 +30,7 @@ from sla_monitor.entrypoints.cli.app import (
 from sla_monitor.entrypoints.cli.options import Branches, FirstDate, LastDate, PeriodAsOf
 from sla_monitor.entrypoints.cli.output import current_umask
 from sla_monitor.entrypoints.cli.reports import check_filters
-from sla_monitor.render.evidence import (
-    MANIFEST,
-    claims_csv,
-    goal_rows,
-    index_page,
-    manifest,
-    safe_file_name,
-)
 from sla_monitor.render.i18n import _, n_, text
-from sla_monitor.render.timeline import timeline_page
 from sla_monitor.services.evidence import Mismatch, changed_claims, pack_claims, pack_goals
 from sla_monitor.services.reports import Filters, Period, default_report_as_of
 from sla_monitor.store.db import session_scope
@@ -140,6 +131,16 @@ def write_pack(
     session: Any, sla: SlaTimer, period: Period, pack: dict[str, Any], as_of: int, folder: Path
 ) -> tuple[int, int]:
     """Write every file of the pack into `folder`: (claims, goals)."""
+    # The pages' templates and charts are loaded only for a pack (docs/cli.md#start-up).
+    from sla_monitor.render.evidence import (
+        claims_csv,
+        goal_rows,
+        index_page,
+        manifest,
+        safe_file_name,
+    )
+    from sla_monitor.render.timeline import timeline_page
+
     config = sla.config
     goals, breaches = pack_goals(
         session=session, sla=sla, period=period, as_of=as_of, status=pack["status"]
