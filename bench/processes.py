@@ -268,6 +268,19 @@ class Finished:
     max_rss_kb: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # the command's own CPU time, user and system
+    machine_cpu_seconds: float = 0.0  # every process' on the machine while it ran
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used since boot (user, nice, system, irq
+    and softirq; not idle or iowait), from /proc/stat: 0.0 where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_kb(pid: int, marker: str) -> int | None:
@@ -291,11 +304,12 @@ def peak_rss_kb(pid: int, marker: str) -> int | None:
 def run_measured(
     command: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float, marker: str
 ) -> Finished:
-    """Run to completion; wall time and the peak RSS of the command (VmHWM, sampled every
-    20 ms while it runs: it only grows, so the last sample is the peak up to then)."""
+    """Run to completion; wall time, the peak RSS of the command (VmHWM, sampled every
+    20 ms while it runs: it only grows, so the last sample is the peak up to then), its CPU
+    time and the whole machine's while it ran (a database server's included)."""
     out_path, err_path = cwd / "child.stdout", cwd / "child.stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.perf_counter()
+        started, busy = time.perf_counter(), machine_busy_seconds()
         process = subprocess.Popen(
             list(command), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err
         )
@@ -305,7 +319,7 @@ def run_measured(
             sample = peak_rss_kb(process.pid, marker)
             if sample is not None:
                 peak = max(peak, sample)
-            pid, status = os.waitpid(process.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid == process.pid:
                 break
             if time.monotonic() > deadline:
@@ -315,6 +329,7 @@ def run_measured(
                 raise BenchError(f"{' '.join(command[:6])} ... did not finish in {timeout:.0f} s")
             time.sleep(0.02)
         seconds = time.perf_counter() - started
+        machine = machine_busy_seconds() - busy
     process.returncode = os.waitstatus_to_exitcode(status)
     return Finished(
         process.returncode,
@@ -322,4 +337,6 @@ def run_measured(
         peak,
         out_path.read_text(encoding="utf-8", errors="replace"),
         err_path.read_text(encoding="utf-8", errors="replace"),
+        usage.ru_utime + usage.ru_stime,
+        machine,
     )

@@ -349,6 +349,8 @@ class Suite:
     parse_seconds: float | None = None  # `parse_lines` of the import file (parsing)
     core_seconds: float | None = None  # the SLA core over its histories (floors.py)
     floor_writes: dict[str, tuple[float, int]] = field(default_factory=dict)  # rows written raw
+    # The last import's CPU seconds: its own, and the whole machine's while it ran.
+    import_cpu: dict[str, tuple[float, float]] = field(default_factory=dict)
     import_file: Path | None = None
     code_at_start: str = ""
     import_lines: int = 0
@@ -573,6 +575,7 @@ class Suite:
         found = re.search(r"accepted (\d+), duplicates (\d+), rejected (\d+)", done.stdout)
         if not found or sum(int(n) for n in found.groups()) != expected:
             raise BenchError(f"sla-monitor import did not count {expected} lines: {done.stdout!r}")
+        self.import_cpu[backend] = (done.cpu_seconds, done.machine_cpu_seconds)
         return done.seconds, done.max_rss_kb
 
     def _write_floor(self, store: Store) -> None:
@@ -608,6 +611,22 @@ class Suite:
                 f"{secs(parse)} + {secs(self.core_seconds)} + {secs(written)} = {secs(total)}",
                 reference=f"the import: {secs(seconds)}",
                 ratio=f"{total / seconds:.0%}",
+            )
+        )
+
+    def _cpu_budget(self, name: str, n: int, own: float, machine: float, reference: float) -> None:
+        """The CPU the last import used, its own and the machine's (the database server's),
+        and the rate that work would reach spread perfectly over every core."""
+        cores = os.cpu_count() or 1
+        least = machine / cores
+        self.add(
+            Row(
+                f"{name}: its CPU time, and the most that work allows on {cores} cores",
+                f"{secs(own)} in the import, {secs(max(0.0, machine - own))} in the rest of the "
+                f"machine (the database, the benchmark's sampling): {secs(machine)}; spread over "
+                f"{cores} cores, at least {secs(least)}, at most {rate(n, least, 'events')}",
+                reference=f"the indexed reference: {reference:,.0f} rows/s",
+                ratio=f"{(n / least) / reference:.1%}" if least > 0 else NA,
             )
         )
 
@@ -784,6 +803,7 @@ class Suite:
                         )
                 if backend in self.floor_writes:
                     self._floors(name, n, figure, *self.floor_writes[backend], path)
+                self._cpu_budget(name, n, *self.import_cpu[backend], indexed_rate)
                 self.add(
                     Row(
                         f"`sla-monitor import` peak RSS, {label}",
