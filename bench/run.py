@@ -76,6 +76,7 @@ from .processes import (
     SLA_MONITOR,
     BenchError,
     Process,
+    machine_busy_seconds,
     run_measured,
     serve_env,
     start_serve,
@@ -857,6 +858,7 @@ class Suite:
                 continue
             with self.guard(name):
                 rates, acks, peaks, retries, failures = [], [], [], 0, []
+                cpu: list[float] = []
                 for run in range(plan.runs):
                     posted = self._http_once(backend, bodies)
                     stored = posted.counted + posted.failed_events
@@ -865,6 +867,7 @@ class Suite:
                     rates.append(posted.counted / posted.settled)
                     acks.append(posted.counted / posted.seconds)
                     peaks.append(posted.peak_kb)
+                    cpu.append(posted.machine_cpu)
                     retries += posted.retried
                     failures += posted.errors
                     log(
@@ -898,6 +901,21 @@ class Suite:
                     f"leader's materialiser, woken by each post); {retries} batches answered "
                     f"503 and were retried; serve peak RSS {max(peaks) / MB:.0f} MB."
                 )
+                cores = os.cpu_count() or 1
+                least = median(cpu) / cores
+                self.add(
+                    Row(
+                        f"{name}: the machine's CPU time, and the most that work allows on "
+                        f"{cores} cores",
+                        f"{secs(median(cpu))} of CPU in every process (serve, the database, the "
+                        f"clients, this benchmark's polling); spread over {cores} cores, at least "
+                        f"{secs(least)}, at most "
+                        f"{rate(len(events), least, 'events')}",
+                        "≥ 10,000 events/s",
+                        ratio=NA,
+                        met=yes(len(events) / least >= 10_000) if least > 0 else NA,
+                    )
+                )
                 if failures:
                     self.findings.append(
                         f"HTTP ingest, {label}: {len(failures)} of {len(bodies) * plan.runs} "
@@ -925,10 +943,12 @@ class Suite:
             db = make_engine(store.url)
             try:
                 wait_ready(serve, timeout=120)
+                busy = machine_busy_seconds()
                 posted = post_all(serve.base_url, bodies, self.plan.http_clients)
                 # The claims' goals are recomputed after the acknowledgement (the leader's
                 # materialiser): the figure counts until the last of them is done.
                 posted.settled = posted.seconds + settled_after(db, timeout=600)
+                posted.machine_cpu = machine_busy_seconds() - busy
                 posted.peak_kb = serve.rss_kb()[1]
                 if posted.errors:  # the server's own words: the last error line of its log
                     said = [ln for ln in serve.output(200_000).splitlines() if "Error:" in ln]
@@ -1418,6 +1438,7 @@ class Posted:
     errors: list[str]
     peak_kb: int = 0
     settled: float = 0.0  # until every claim posted had its goals recomputed
+    machine_cpu: float = 0.0  # CPU seconds of every process until then (server, clients, database)
 
 
 def settled_after(db: DbEngine, timeout: float) -> float:
