@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import import_module
 
 from sqlalchemy import exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from sla_monitor.domain.calendar_data import HOLIDAYS_VERSION, Fingerprint
@@ -32,10 +32,8 @@ def keep(*, session: Session, fingerprints: Iterable[Fingerprint], now: Instant)
         del wanted[digest]
     if not wanted:
         return
-    # The connection's own dialect (loaded with it; PostgreSQL's is not loaded for SQLite),
-    # whose INSERT knows ON CONFLICT, spelled alike in both.
-    dialect = import_module(f"sqlalchemy.dialects.{session.get_bind().dialect.name}")
-    statement = dialect.insert(FINGERPRINTS)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql if postgres else sqlite).insert(FINGERPRINTS)
     # Another writer may store the same fingerprint at the same moment: either row will do.
     session.execute(
         statement.on_conflict_do_nothing(index_elements=["digest"]),
