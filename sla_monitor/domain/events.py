@@ -213,17 +213,24 @@ def _rejection(exc: ValueError, given: object) -> EventError:
 
 
 def _refuse_unknown_fields(raw: Mapping[str, Any]) -> None:
-    unknown = [field_name(k) for k in raw if k not in _KNOWN]
+    unknown = sorted(field_name(k) for k in raw if k not in _KNOWN)
     if unknown:
-        personal = [k for k in unknown if k.lower() in PERSONAL_DATA]
+        personal = [name for name in unknown if name.lower() in PERSONAL_DATA]
         if personal:
             raise ValueError(
                 f"field(s) {', '.join(personal)} look like personal data, which sla-monitor does "
                 "not accept or store; remove them"
             )
-        raise ValueError(
-            f"unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FIELDS)}"
-        )
+        # A misspelt field is named with the field it most likely means, as a misspelt
+        # column of a spreadsheet's header is (services/table_rows.py).
+        named = [f"{name}{_suggested(name)}" for name in unknown]
+        raise ValueError(f"unknown field(s) {', '.join(named)}; allowed: {', '.join(FIELDS)}")
+
+
+def _suggested(name: str) -> str:
+    """ " (did you mean 'x'?)" for the field closest to `name`, or nothing."""
+    suggestion = did_you_mean(name, FIELDS).removeprefix("; ")
+    return f" ({suggestion})" if suggestion else ""
 
 
 def _amount(value: Any) -> int | None:

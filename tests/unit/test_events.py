@@ -72,7 +72,10 @@ def test_the_same_instant_in_another_offset_is_the_same_event() -> None:
         ({"amount": -1}, "'amount' must be a whole number"),
         ({"reason": "r" * 501}, "1 to 500"),
         ({"nik": "3171234567890001"}, "personal data"),
-        ({"colour": "blue"}, "unknown field(s) colour"),
+        ({"colour": "blue"}, "unknown field(s) colour; allowed: event_id"),
+        # a misspelt field is named with the field it most likely means
+        ({"reasons": "x"}, "unknown field(s) reasons (did you mean 'reason'?); allowed"),
+        ({"Batch-ID": "B1", "zz": 1}, "(s) Batch-ID (did you mean 'batch_id'?), zz; allowed"),
         ({"claim_id": "C\x00"}, "control character"),
     ],
 )
