@@ -21,7 +21,7 @@ from sla_monitor.domain.event_times import MAX_FUTURE as MAX_FUTURE
 from sla_monitor.domain.event_times import LocalWall, check_range, occurred_at
 from sla_monitor.domain.local_times import local_instant_of
 from sla_monitor.domain.policy import EVENT_TYPES
-from sla_monitor.domain.spelling import FileReading, did_you_mean
+from sla_monitor.domain.spelling import FileReading, did_you_mean, in_brackets
 from sla_monitor.domain.timeutil import Instant, format_rfc3339
 
 MAX_AMOUNT = 10**15
@@ -223,14 +223,8 @@ def _refuse_unknown_fields(raw: Mapping[str, Any]) -> None:
             )
         # A misspelt field is named with the field it most likely means, as a misspelt
         # column of a spreadsheet's header is (services/table_rows.py).
-        named = [f"{name}{_suggested(name)}" for name in unknown]
+        named = [f"{name}{in_brackets(did_you_mean(name, FIELDS))}" for name in unknown]
         raise ValueError(f"unknown field(s) {', '.join(named)}; allowed: {', '.join(FIELDS)}")
-
-
-def _suggested(name: str) -> str:
-    """ " (did you mean 'x'?)" for the field closest to `name`, or nothing."""
-    suggestion = did_you_mean(name, FIELDS).removeprefix("; ")
-    return f" ({suggestion})" if suggestion else ""
 
 
 def _amount(value: Any) -> int | None:

@@ -23,6 +23,11 @@ def did_you_mean(value: str, choices: Collection[str]) -> str:
     return f"; did you mean {by_fold[close[0]]!r}?" if close else ""
 
 
+def in_brackets(suggestion: str) -> str:
+    """A `did_you_mean` suggestion after a name in a list: " (did you mean 'x'?)"."""
+    return f" ({suggestion.removeprefix('; ')})" if suggestion else ""
+
+
 @dataclass(frozen=True)
 class FileReading:
     """How `sla-monitor import` reads an event from a file a person made: the type, the
