@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,21 +38,26 @@ CHUNK = 5000
 
 
 def histories(path: Path) -> list[tuple[Claim, list[ClockEvent]]]:
-    """Each submitted claim of the JSONL file with its events, a repeated event_id once (the
-    claims an import computes goals for; a claim never submitted has none)."""
+    """Each submitted claim of the JSONL file with its events (claim_histories)."""
+    with path.open("rb") as source:
+        return claim_histories(json.loads(line) for line in source)
+
+
+def claim_histories(raws: Iterable[dict[str, Any]]) -> list[tuple[Claim, list[ClockEvent]]]:
+    """Each submitted claim of these events (as JSON objects) with its events, a repeated
+    event_id once: the claims an import computes goals for (a claim never submitted has
+    none)."""
     claims: dict[str, Claim] = {}
     events: dict[str, list[ClockEvent]] = {}
     seen: set[str] = set()
-    with path.open("rb") as source:
-        for line in source:
-            e = json.loads(line)
-            if e["event_id"] in seen:
-                continue
-            seen.add(e["event_id"])
-            at = parse_rfc3339(e["occurred_at"])
-            events.setdefault(e["claim_id"], []).append(ClockEvent(e["event_id"], e["type"], at))
-            if e["type"] == "submitted":
-                claims[e["claim_id"]] = Claim(e["claim_id"], e["channel"], e["branch_code"], at)
+    for e in raws:
+        if e["event_id"] in seen:
+            continue
+        seen.add(e["event_id"])
+        at = parse_rfc3339(e["occurred_at"])
+        events.setdefault(e["claim_id"], []).append(ClockEvent(e["event_id"], e["type"], at))
+        if e["type"] == "submitted":
+            claims[e["claim_id"]] = Claim(e["claim_id"], e["channel"], e["branch_code"], at)
     return [(claim, events[claim_id]) for claim_id, claim in claims.items()]
 
 

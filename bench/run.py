@@ -505,18 +505,7 @@ class Suite:
 
     def _claims_with_history(self, count: int) -> list[tuple[Claim, list[ClockEvent]]]:
         load = Workload(count, seed=self.plan.seed, prefix="MAT")
-        events: dict[str, list[ClockEvent]] = {}
-        claims: dict[str, Claim] = {}
-        seen: set[str] = set()
-        for e in workload.events(self.config, load):
-            if e["event_id"] in seen:
-                continue
-            seen.add(e["event_id"])
-            at = parse_rfc3339(e["occurred_at"])
-            events.setdefault(e["claim_id"], []).append(ClockEvent(e["event_id"], e["type"], at))
-            if e["type"] == "submitted":
-                claims[e["claim_id"]] = Claim(e["claim_id"], e["channel"], e["branch_code"], at)
-        return [(c, events[i]) for i, c in claims.items()]
+        return floors.claim_histories(workload.events(self.config, load))
 
     # ----------------------------------------------------------------- import
 
