@@ -101,6 +101,7 @@ TOKEN = "bench-token-0123456789abcdef"
 SERVE_GRACE = 40.0  # seconds a serve over a large store gets to stop after SIGTERM
 MB = 1024  # kB in a MB (RSS figures are in MiB)
 NA = "—"
+CORES = os.cpu_count() or 1
 # The backlog is asked a month after the workload's end, when the deadline of every goal
 # still open then has passed: tens of thousands of breached goals at 1M claims.
 BACKLOG_LATER_DAYS = 30
@@ -186,6 +187,16 @@ def log(message: str) -> None:
 
 def rate(count: float, seconds: float, unit: str) -> str:
     return f"{count / seconds:,.0f} {unit}/s" if seconds > 0 else f"∞ {unit}/s"
+
+
+def spread_over_cores(cpu_seconds: float, events: int) -> tuple[float, str]:
+    """The least wall time `cpu_seconds` of work takes spread perfectly over every core, and
+    it said with the most events/s it allows."""
+    least = cpu_seconds / CORES
+    return (
+        least,
+        f"spread over {CORES} cores, at least {secs(least)}, at most {rate(events, least, 'events')}",
+    )
 
 
 def secs(value: float) -> str:
@@ -607,14 +618,12 @@ class Suite:
     def _cpu_budget(self, name: str, n: int, own: float, machine: float, reference: float) -> None:
         """The CPU the last import used, its own and the machine's (the database server's),
         and the rate that work would reach spread perfectly over every core."""
-        cores = os.cpu_count() or 1
-        least = machine / cores
+        least, spread = spread_over_cores(machine, n)
         self.add(
             Row(
-                f"{name}: its CPU time, and the most that work allows on {cores} cores",
+                f"{name}: its CPU time, and the most that work allows on {CORES} cores",
                 f"{secs(own)} in the import, {secs(max(0.0, machine - own))} in the rest of the "
-                f"machine (the database, the benchmark's sampling): {secs(machine)}; spread over "
-                f"{cores} cores, at least {secs(least)}, at most {rate(n, least, 'events')}",
+                f"machine (the database, the benchmark's sampling): {secs(machine)}; {spread}",
                 reference=f"the indexed reference: {reference:,.0f} rows/s",
                 ratio=f"{(n / least) / reference:.1%}" if least > 0 else NA,
             )
@@ -890,16 +899,13 @@ class Suite:
                     f"leader's materialiser, woken by each post); {retries} batches answered "
                     f"503 and were retried; serve peak RSS {max(peaks) / MB:.0f} MB."
                 )
-                cores = os.cpu_count() or 1
-                least = median(cpu) / cores
+                least, spread = spread_over_cores(median(cpu), len(events))
                 self.add(
                     Row(
                         f"{name}: the machine's CPU time, and the most that work allows on "
-                        f"{cores} cores",
+                        f"{CORES} cores",
                         f"{secs(median(cpu))} of CPU in every process (serve, the database, the "
-                        f"clients, this benchmark's polling); spread over {cores} cores, at least "
-                        f"{secs(least)}, at most "
-                        f"{rate(len(events), least, 'events')}",
+                        f"clients, this benchmark's polling); {spread}",
                         "≥ 10,000 events/s",
                         ratio=NA,
                         met=yes(len(events) / least >= 10_000) if least > 0 else NA,
